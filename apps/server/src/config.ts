@@ -1,0 +1,227 @@
+// The server's configuration: one schema with every default, validated at start-up. A bad config stops
+// start-up with a message that names the key and what is wrong with it.
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+const fingerprint = z
+  .string()
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'must be a SHA256 fingerprint as `ssh-keygen -l` prints it');
+
+/** How to log in and how to trust a host: shared by targets and their jump hosts. */
+const endpointShape = {
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(22),
+  username: z.string().min(1),
+  privateKeyPath: z.string().min(1).optional(),
+  passphrase: z.string().optional(),
+  password: z.string().optional(),
+  hostKeyFingerprints: z.array(fingerprint).min(1).optional(),
+  knownHostsPath: z.string().min(1).optional(),
+};
+
+function refineEndpoint(
+  value: {
+    privateKeyPath?: string;
+    password?: string;
+    hostKeyFingerprints?: string[];
+    knownHostsPath?: string;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if ((value.privateKeyPath === undefined) === (value.password === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'give exactly one of privateKeyPath or password' });
+  }
+  if ((value.hostKeyFingerprints === undefined) === (value.knownHostsPath === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'give exactly one of hostKeyFingerprints or knownHostsPath: host keys are always verified',
+    });
+  }
+}
+
+const sshEndpoint = z.object(endpointShape).strict().superRefine(refineEndpoint);
+
+const targetId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, dashes or underscores');
+
+const sshTarget = z
+  .object({
+    id: targetId,
+    label: z.string().min(1).max(200),
+    kind: z.literal('ssh').default('ssh'),
+    ...endpointShape,
+    jump: sshEndpoint.optional(),
+  })
+  .strict()
+  .superRefine(refineEndpoint);
+
+const positiveMs = z.number().int().positive();
+
+export const consoleSchema = z
+  .object({
+    /** Largest input WebSocket message (ws maxPayload), across fragments. */
+    maxInputFrameBytes: z.number().int().min(1024).default(1_048_576),
+    /** Output is coalesced into one frame per this window (the first chunk after a quiet window goes at once). */
+    flushIntervalMs: z.number().int().min(0).default(8),
+    /** A frame is sent as soon as this many output bytes are pending. */
+    flushBytes: z.number().int().min(1024).default(65_536),
+    /** Per-session output queue (pending + ws bufferedAmount); above it the SSH channel is paused. */
+    outputBufferBytes: z.number().int().min(1024).default(1_048_576),
+    /** A frame not written to the socket within this ends the session with 4005. */
+    writeTimeoutMs: positiveMs.default(10_000),
+    /** Deadline to reach the target (and again for the SSH handshake). */
+    connectTimeoutMs: positiveMs.default(15_000),
+    /** How often the client (WebSocket ping) and the target (SSH probe) are checked. */
+    livenessIntervalMs: positiveMs.default(30_000),
+    /** How long the SSH probe waits for its reply. */
+    probeTimeoutMs: positiveMs.default(10_000),
+    /** No input and no output for this long ends the session (4001); 0 disables. */
+    idleTimeoutMs: z.number().int().min(0).default(1_800_000),
+    /** Absolute session lifetime (4002); 0 disables. */
+    maxLifetimeMs: z.number().int().min(0).default(43_200_000),
+    /** With `flow=ack`: unacknowledged output above this pauses the SSH channel; below half resumes it. */
+    clientWindowBytes: z.number().int().min(1024).default(1_048_576),
+    /** Most concurrent console sessions; further upgrades get 503. */
+    maxSessions: z.number().int().positive().default(1000),
+    /** After a close frame is sent, how long to wait for the client's before dropping the socket. */
+    closeTimeoutMs: positiveMs.default(2000),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.outputBufferBytes < value.flushBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['outputBufferBytes'],
+        message: 'must be at least console.flushBytes',
+      });
+    }
+  });
+
+export const configSchema = z
+  .object({
+    listen: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+      })
+      .strict()
+      .prefault({}),
+    /** Origins allowed to open a console; the default is the listen address itself. */
+    publicOrigins: z.array(z.url()).optional(),
+    auth: z
+      .discriminatedUnion('mode', [
+        z.object({ mode: z.literal('none') }).strict(),
+        z
+          .object({
+            mode: z.literal('token'),
+            tokens: z.array(z.string().min(16, 'tokens must be at least 16 characters')).min(1),
+          })
+          .strict(),
+      ])
+      .default({ mode: 'none' }),
+    targets: z.array(sshTarget).min(1, 'configure at least one target'),
+    console: consoleSchema.prefault({}),
+    http: z
+      .object({
+        /** A request whose headers are not complete by then is dropped (slowloris). */
+        headersTimeoutMs: positiveMs.default(10_000),
+        /** A whole HTTP request must be received within this. */
+        requestTimeoutMs: positiveMs.default(30_000),
+      })
+      .strict()
+      .prefault({}),
+    /** Folder with the built web app to serve at `/`; the default is apps/web/dist beside the server. */
+    webRoot: z.string().optional(),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    const ids = new Set<string>();
+    value.targets.forEach((t, i) => {
+      if (ids.has(t.id))
+        ctx.addIssue({ code: 'custom', path: ['targets', i, 'id'], message: `duplicate id ${t.id}` });
+      ids.add(t.id);
+    });
+    if (value.auth.mode === 'none' && !isLoopback(value.listen.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth', 'mode'],
+        message: `"none" is only allowed when listen.host is a loopback address (got ${value.listen.host}); use token auth`,
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema> & { publicOrigins: string[] };
+export type ConsoleConfig = z.infer<typeof consoleSchema>;
+export type TargetConfig = z.infer<typeof sshTarget>;
+export type EndpointConfig = z.infer<typeof sshEndpoint>;
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || host === '[::1]';
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const key = issue.path.map(String).join('.') || '(root)';
+      return `  ${key}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+function originOf(host: string, port: number): string {
+  const h = isIP(host) === 6 ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
+
+/** Validates `raw` (parsed JSON) and applies env overrides (`HOST`, `PORT`). Throws ConfigError. */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
+  const input = structuredClone(raw ?? {}) as Record<string, unknown>;
+  if (env.HOST || env.PORT) {
+    const listen = { ...(input.listen as object | undefined) } as Record<string, unknown>;
+    if (env.HOST) listen.host = env.HOST;
+    if (env.PORT) {
+      const port = Number(env.PORT);
+      if (!Number.isInteger(port))
+        throw new ConfigError(`PORT must be an integer, got ${JSON.stringify(env.PORT)}`);
+      listen.port = port;
+    }
+    input.listen = listen;
+  }
+  const result = configSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(`invalid configuration:\n${formatIssues(result.error)}`);
+  const config = result.data;
+  return {
+    ...config,
+    publicOrigins: config.publicOrigins ?? [originOf(config.listen.host, config.listen.port)],
+  };
+}
+
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = {}): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config ${path}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseConfig(raw, env);
+}

@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startSshd, type TestSshd } from '@termrelay/test-sshd';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConsoleClient, TEST_ORIGIN, targetConfig } from './testing/harness.js';
+
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'termrelay-main-'));
+let sshd: TestSshd;
+
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, out: () => out, err: () => err };
+}
+
+function writeConfig(name: string, config: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+async function waitListening(proc: { out: () => string; child: ChildProcess }): Promise<void> {
+  const started = Date.now();
+  while (!/open http:/.test(proc.out())) {
+    if (Date.now() - started > 10_000) throw new Error(`not listening: ${proc.out()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('the termrelay command', () => {
+  it('prints help and version', async () => {
+    const help = run(['--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.out()).toMatch(/Usage: termrelay --config FILE/);
+    const version = run(['--version']);
+    expect(await version.exited).toBe(0);
+    expect(version.out().trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('stops on a bad config with a message naming the key', async () => {
+    const path = writeConfig('bad.json', {
+      targets: [{ ...targetConfig(sshd), hostKeyFingerprints: ['nope'] }],
+    });
+    const proc = run(['--config', path]);
+    expect(await proc.exited).toBe(2);
+    expect(proc.err()).toMatch(/targets\.0\.hostKeyFingerprints\.0: must be a SHA256 fingerprint/);
+    const missing = run(['--config', join(dir, 'absent.json')]);
+    expect(await missing.exited).toBe(2);
+    expect(missing.err()).toMatch(/cannot read config/);
+  });
+
+  it('refuses to serve without auth beyond loopback', async () => {
+    const path = writeConfig('open.json', { targets: [targetConfig(sshd)] });
+    const proc = run(['--config', path], { HOST: '0.0.0.0' });
+    expect(await proc.exited).toBe(2);
+    expect(proc.err()).toMatch(/auth\.mode: "none" is only allowed when listen\.host is a loopback address/);
+  });
+
+  it('serves consoles, logs sessions without secrets, and on SIGTERM closes them with 1001 and exits in time', async () => {
+    const port = await freePort();
+    const path = writeConfig('good.json', {
+      listen: { port },
+      publicOrigins: [TEST_ORIGIN],
+      auth: { mode: 'token', tokens: ['a-very-secret-token-123'] },
+      targets: [targetConfig(sshd)],
+    });
+    const proc = run(['--config', path]);
+    await waitListening(proc);
+    const clients = Array.from({ length: 3 }, () =>
+      ConsoleClient.open(`ws://127.0.0.1:${port}/api/targets/vm1/console?token=a-very-secret-token-123`),
+    );
+    await Promise.all(clients.map((c) => c.ready()));
+    const started = Date.now();
+    proc.child.kill('SIGTERM');
+    const codes = await Promise.all(clients.map(async (c) => (await c.closed).code));
+    expect(codes).toEqual([1001, 1001, 1001]);
+    expect(await proc.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    const logs = proc.out();
+    expect(logs).toMatch(/"msg":"termrelay listening"/);
+    expect(logs).toMatch(/"cause":"server-shutdown".*"msg":"session closed"/);
+    expect(logs).not.toContain('a-very-secret-token-123');
+    expect(logs).not.toContain(sshd.clientPrivateKey.toString().slice(40, 80));
+  });
+});

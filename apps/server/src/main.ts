@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// The `termrelay` command: parses arguments, loads the config, listens, and shuts down gracefully on
+// SIGTERM/SIGINT. Everything else is built by createApp().
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createApp } from './app.js';
+import { ConfigError, loadConfigFile, type Config } from './config.js';
+import { createLogger } from './logger.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+const HELP = `Usage: termrelay --config FILE
+
+A browser SSH console: serves the web terminal and relays each console to its SSH target.
+
+Options:
+  -c, --config FILE   JSON config (see apps/server/README.md for every key and default)
+  -h, --help          show this help
+  -v, --version       print the version
+
+Environment:
+  HOST, PORT          override listen.host and listen.port
+`;
+
+/** Exit within this after SIGTERM/SIGINT, whatever the clients do. */
+const SHUTDOWN_DEADLINE_MS = 5000;
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        config: { type: 'string', short: 'c' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    process.stderr.write(`termrelay: ${(error as Error).message}\n\n${HELP}`);
+    process.exit(2);
+  }
+  if (args.values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (args.values.version) {
+    process.stdout.write(`${pkg.version}\n`);
+    return;
+  }
+  if (!args.values.config) {
+    process.stderr.write(
+      'termrelay: no config given. Write a JSON config with at least one target, e.g.\n\n' +
+        '  {"targets": [{"id": "vm1", "label": "VM 1", "host": "10.0.0.5", "username": "ops",\n' +
+        '                "privateKeyPath": "/etc/termrelay/id_ed25519",\n' +
+        '                "hostKeyFingerprints": ["SHA256:..."]}]}\n\n' +
+        'then run: termrelay --config termrelay.json   (see apps/server/README.md)\n',
+    );
+    process.exit(2);
+  }
+
+  let config: Config;
+  try {
+    config = await loadConfigFile(args.values.config, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`termrelay: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  const logger = createLogger(config.log.level);
+  const relay = createApp(config, { logger });
+  relay.server.once('error', (error) => {
+    logger.fatal({ err: error.message }, 'cannot listen');
+    process.exit(1);
+  });
+  relay.server.listen(config.listen.port, config.listen.host, () => {
+    const address = relay.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.listen.port;
+    const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+    logger.info(
+      { listen: `${host}:${port}`, targets: config.targets.length, auth: config.auth.mode },
+      'termrelay listening',
+    );
+    process.stdout.write(`termrelay: open http://${host}:${port}/\n`);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, sessions: relay.sessions.size }, 'shutting down');
+    setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
+    void relay.shutdown(SHUTDOWN_DEADLINE_MS - 1000).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+await main();

@@ -1,0 +1,73 @@
+// Prometheus metrics, one registry per app so that several apps (tests) never share counters.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly sessionsOpen: Gauge;
+  readonly sessionsEnded: Counter<'cause'>;
+  readonly bytesIn: Counter;
+  readonly bytesOut: Counter;
+  readonly framesOut: Counter;
+  readonly flushBytes: Histogram;
+  readonly backpressurePauses: Counter;
+  readonly controlIgnored: Counter<'reason'>;
+  readonly upgradesRefused: Counter<'code'>;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'termrelay_' });
+  const registers = [registry];
+  return {
+    registry,
+    sessionsOpen: new Gauge({
+      name: 'termrelay_sessions_open',
+      help: 'Console sessions open now',
+      registers,
+    }),
+    sessionsEnded: new Counter({
+      name: 'termrelay_sessions_ended_total',
+      help: 'Console sessions ended, by cause',
+      labelNames: ['cause'],
+      registers,
+    }),
+    bytesIn: new Counter({
+      name: 'termrelay_bytes_in_total',
+      help: 'Input bytes relayed to targets',
+      registers,
+    }),
+    bytesOut: new Counter({
+      name: 'termrelay_bytes_out_total',
+      help: 'Output bytes relayed to clients',
+      registers,
+    }),
+    framesOut: new Counter({
+      name: 'termrelay_frames_out_total',
+      help: 'Binary output frames sent',
+      registers,
+    }),
+    flushBytes: new Histogram({
+      name: 'termrelay_flush_bytes',
+      help: 'Size of each output frame',
+      buckets: [64, 512, 4096, 16_384, 32_768, 65_536, 262_144],
+      registers,
+    }),
+    backpressurePauses: new Counter({
+      name: 'termrelay_backpressure_pauses_total',
+      help: 'Times a session stopped taking output from its SSH channel',
+      registers,
+    }),
+    controlIgnored: new Counter({
+      name: 'termrelay_control_messages_ignored_total',
+      help: 'Malformed, unknown or out-of-range control messages, ignored',
+      labelNames: ['reason'],
+      registers,
+    }),
+    upgradesRefused: new Counter({
+      name: 'termrelay_upgrades_refused_total',
+      help: 'Console requests refused before the WebSocket handshake',
+      labelNames: ['code'],
+      registers,
+    }),
+  };
+}
