@@ -152,6 +152,7 @@ export function createApp(config: Config, options: AppOptions = {}): TermrelayAp
       const handle = runConsole(ws, {
         targetId: target.id,
         target: relayTarget(target),
+        env: target.env,
         cols,
         rows,
         flowAck,

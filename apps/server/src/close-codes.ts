@@ -1,6 +1,6 @@
 // From a session's end cause to the WebSocket close code and reason the browser gets. The codes
 // themselves are defined once, in @termrelay/protocol; this file only maps relay-core's causes onto them.
-import { CloseCode } from '@termrelay/protocol';
+import { CloseCode, formatDuration } from '@termrelay/protocol';
 import type { EndCause, EndCauseKind } from '@termrelay/relay-core';
 
 /** Causes that only the WebSocket adapter can see; relay-core reports these sessions as aborted or closed. */
@@ -38,8 +38,19 @@ export function fitReason(reason: string): string {
   return bytes.subarray(0, end).toString('utf8') + '...';
 }
 
-export function closeForCause(cause: EndCause): { code: number; reason: string } {
+export interface SessionLimits {
+  readonly idleTimeoutMs: number;
+  readonly maxLifetimeMs: number;
+}
+
+export function closeForCause(cause: EndCause, limits?: SessionLimits): { code: number; reason: string } {
   const code = CODE_FOR_CAUSE[cause.kind];
+  // The browser shows these reasons: name the configured limit rather than a generic sentence.
+  if (cause.kind === 'idle-timeout' && limits)
+    return { code, reason: `idle for ${formatDuration(limits.idleTimeoutMs)}` };
+  if (cause.kind === 'max-lifetime' && limits) {
+    return { code, reason: `reached its ${formatDuration(limits.maxLifetimeMs)} limit` };
+  }
   // Causes carry only safe words: relay-core never puts credentials in a message.
   return { code, reason: fitReason(cause.message) };
 }

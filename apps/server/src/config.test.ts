@@ -28,7 +28,8 @@ describe('parseConfig', () => {
       probeTimeoutMs: 10_000,
       idleTimeoutMs: 1_800_000,
       maxLifetimeMs: 43_200_000,
-      clientWindowBytes: 1_048_576,
+      clientWindowBytes: 262_144,
+      sshBufferBytes: 65_536,
     });
     expect(config.targets[0]?.port).toBe(22);
   });

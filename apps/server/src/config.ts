@@ -53,6 +53,16 @@ const sshTarget = z
     kind: z.literal('ssh').default('ssh'),
     ...endpointShape,
     jump: sshEndpoint.optional(),
+    /**
+     * Environment sent with the shell request (the target's AcceptEnv decides what it takes). The default
+     * tells the remote that the terminal is UTF-8, as OpenSSH's `SendEnv LANG` would.
+     */
+    env: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+        z.string(),
+      )
+      .default({ LANG: 'C.UTF-8' }),
   })
   .strict()
   .superRefine(refineEndpoint);
@@ -81,8 +91,17 @@ export const consoleSchema = z
     idleTimeoutMs: z.number().int().min(0).default(1_800_000),
     /** Absolute session lifetime (4002); 0 disables. */
     maxLifetimeMs: z.number().int().min(0).default(43_200_000),
-    /** With `flow=ack`: unacknowledged output above this pauses the SSH channel; below half resumes it. */
-    clientWindowBytes: z.number().int().min(1024).default(1_048_576),
+    /**
+     * With `flow=ack`: unacknowledged output above this pauses the SSH channel; below half resumes it. It
+     * bounds what a browser must still parse after Ctrl+C: 256 KiB is ~0.15 s for xterm.js on a slow machine,
+     * and covers 5 MB/s at a 50 ms round trip.
+     */
+    clientWindowBytes: z.number().int().min(1024).default(262_144),
+    /**
+     * Output ssh2 may buffer ahead of the client. ssh2's own is its 2 MiB SSH window, which doubles what sits
+     * between the remote program and the browser; smaller answers Ctrl+C sooner under a flood.
+     */
+    sshBufferBytes: z.number().int().min(1024).max(2_097_152).default(65_536),
     /** Most concurrent console sessions; further upgrades get 503. */
     maxSessions: z.number().int().positive().default(1000),
     /** After a close frame is sent, how long to wait for the client's before dropping the socket. */

@@ -128,7 +128,7 @@ describe('close codes for each end cause', () => {
     const client = connect(s);
     await client.ready();
     const closed = await client.closed;
-    expect(closed.code).toBe(4001);
+    expect(closed).toEqual({ code: 4001, reason: 'idle for 1 second' });
   });
 
   it('4002 at maxLifetimeMs even while busy', async () => {

@@ -21,6 +21,8 @@ const STREAM_HIGH_WATER_MARK = 16 * 1024;
 export interface ConsoleContext {
   readonly targetId: string;
   readonly target: Target;
+  /** Environment sent with the shell request. */
+  readonly env: Readonly<Record<string, string>>;
   readonly cols: number;
   readonly rows: number;
   readonly flowAck: boolean;
@@ -101,7 +103,8 @@ export function runConsole(ws: WebSocket, ctx: ConsoleContext): ConsoleHandle {
 
   const session = new RelaySession(stream, {
     target: ctx.target,
-    pty: { cols: ctx.cols, rows: ctx.rows },
+    pty: { cols: ctx.cols, rows: ctx.rows, env: ctx.env },
+    channelBufferBytes: config.sshBufferBytes,
     connectTimeoutMs: config.connectTimeoutMs,
     handshakeTimeoutMs: config.connectTimeoutMs,
     liveness: {
@@ -220,7 +223,7 @@ export function runConsole(ws: WebSocket, ctx: ConsoleContext): ConsoleHandle {
       };
       sendControl(exit);
     }
-    const { code, reason } = transportCause ? TRANSPORT_CLOSE[transportCause] : closeForCause(cause);
+    const { code, reason } = transportCause ? TRANSPORT_CLOSE[transportCause] : closeForCause(cause, config);
     batcher.dispose();
     if (code === CloseCode.ClientTooSlow || code === CloseCode.ClientUnresponsive) {
       // The peer is not reading: the close frame waits behind unsent data, so do not wait on it long.

@@ -46,6 +46,9 @@ describe('describeClose', () => {
     expect(describeClose(CloseCode.IdleTimeout, '', { idleTimeoutMs: 1_800_000 })).toBe(
       'Session ended: idle for 30 minutes',
     );
+    expect(describeClose(CloseCode.IdleTimeout, 'idle for 5 seconds')).toBe(
+      'Session ended: idle for 5 seconds',
+    );
     expect(describeClose(CloseCode.CannotConnect)).toBe('Cannot reach the host');
     expect(describeClose(CloseCode.HostKeyRejected)).toMatch(/^Host key rejected/);
     expect(describeClose(4999, 'odd')).toBe('Session ended: odd');

@@ -133,7 +133,8 @@ export function parseServerControl(text: string): ServerControlMessage | undefin
   return undefined;
 }
 
-function duration(ms: number): string {
+/** "30 minutes", "12 hours", "5 seconds": how close reasons and the UI name a configured duration. */
+export function formatDuration(ms: number): string {
   const minutes = Math.round(ms / 60_000);
   if (ms >= 3_600_000 && minutes % 60 === 0) return `${minutes / 60} hour${minutes === 60 ? '' : 's'}`;
   if (ms >= 60_000) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
@@ -166,13 +167,12 @@ export function describeClose(code: number, reason = '', context: CloseContext =
     case CloseCode.InternalError:
       return 'Session ended: internal error in the relay';
     case CloseCode.IdleTimeout:
-      return context.idleTimeoutMs
-        ? `Session ended: idle for ${duration(context.idleTimeoutMs)}`
-        : 'Session ended: idle for too long';
+      if (context.idleTimeoutMs) return `Session ended: idle for ${formatDuration(context.idleTimeoutMs)}`;
+      return `Session ended: ${reason || 'idle for too long'}`;
     case CloseCode.MaxLifetime:
-      return context.maxLifetimeMs
-        ? `Session ended: reached its ${duration(context.maxLifetimeMs)} limit`
-        : 'Session ended: reached its maximum lifetime';
+      if (context.maxLifetimeMs)
+        return `Session ended: reached its ${formatDuration(context.maxLifetimeMs)} limit`;
+      return `Session ended: ${reason || 'reached its maximum lifetime'}`;
     case CloseCode.TargetUnresponsive:
       return 'The host stopped responding';
     case CloseCode.ClientUnresponsive:

@@ -59,6 +59,12 @@ export interface SessionOptions {
   readonly clientProbe?: () => boolean;
   /** The SSH probe; the default sends a global request with want-reply over the session's connection. */
   readonly targetProbe?: ((client: Client, done: (alive: boolean) => void) => void) | false;
+  /**
+   * How much output ssh2 may buffer ahead of the client before the SSH window stops being replenished.
+   * ssh2 sets this to its 2 MiB window, so up to twice the window can sit between the remote program and
+   * a stalled client; a smaller buffer bounds that to the window plus this. The default is 2097152 (ssh2's).
+   */
+  readonly channelBufferBytes?: number;
   /** The default is the system clock. */
   readonly clock?: Clock;
   /** Aborting ends the session with cause `aborted`. */
@@ -93,6 +99,17 @@ export function globalRequestProbe(client: Client, done: (alive: boolean) => voi
   } catch {
     done(false);
   }
+}
+
+/**
+ * ssh2 gives no option for its channel's readable buffer, which it sizes to its 2 MiB SSH window; it stops
+ * replenishing the window only once that buffer is full. Node keeps the limit in the stream's state, so
+ * lowering it there makes the channel push back sooner. Without that field (another Node) nothing changes.
+ */
+function limitReadBuffer(channel: ClientChannel, bytes: number | undefined): void {
+  if (bytes === undefined) return;
+  const state = (channel as unknown as { _readableState?: { highWaterMark?: unknown } })._readableState;
+  if (state && typeof state.highWaterMark === 'number') state.highWaterMark = bytes;
 }
 
 export class RelaySession implements Disposable {
@@ -142,6 +159,10 @@ export class RelaySession implements Disposable {
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     checkTimeout('connectTimeoutMs', this.connectTimeoutMs);
     checkTimeout('handshakeTimeoutMs', this.handshakeTimeoutMs);
+    const buffer = options.channelBufferBytes;
+    if (buffer !== undefined && (!Number.isInteger(buffer) || buffer < 1024)) {
+      throw new RangeError(`channelBufferBytes must be an integer >= 1024, got ${buffer}`);
+    }
     this.liveness = { ...DEFAULT_LIVENESS, ...options.liveness };
     validateLiveness(this.liveness);
     this.clock = options.clock ?? systemClock;
@@ -294,6 +315,7 @@ export class RelaySession implements Disposable {
 
   private attach(ssh: Client, channel: ClientChannel): void {
     this.channel = channel;
+    limitReadBuffer(channel, this.options.channelBufferBytes);
     this.store.add(toDisposable(() => channel.close()));
     const hooks = this.options.hooks ?? {};
 

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { describeEnd, describeRefusal } from './end-state.js';
+
+describe('end states in words', () => {
+  it.each([
+    [1000, '', { type: 'exit', code: 3, signal: null }, 'Shell exited with code 3'],
+    [1000, '', { type: 'exit', code: null, signal: 'KILL' }, 'Shell was killed by signal KILL'],
+    [4001, 'idle for 30 minutes', undefined, 'Session ended: idle for 30 minutes'],
+    [4010, 'cannot connect', undefined, 'Cannot reach the host'],
+    [4012, 'changed', undefined, "Host key rejected — the server's key changed or is unknown"],
+    [4013, '', undefined, 'Connection to the host was lost'],
+    [1006, '', undefined, 'Connection to the console server was lost'],
+  ] as const)('close %i (%s) reads: %s', (code, reason, exit, words) => {
+    expect(describeEnd(code, reason, exit)).toBe(words);
+  });
+
+  it('explains refusals read back over HTTP', () => {
+    expect(describeRefusal(403, { error: { code: 'origin_not_allowed', message: 'x' } })).toMatch(
+      /origin not allowed/,
+    );
+    expect(describeRefusal(401, { error: { code: 'unauthorized', message: 'x' } })).toMatch(/token/);
+    expect(describeRefusal(418, { error: { code: 'teapot', message: 'short and stout' } })).toBe(
+      'Refused: short and stout',
+    );
+    expect(describeRefusal(502, 'garbage')).toBe('The console server refused the connection (HTTP 502)');
+  });
+});

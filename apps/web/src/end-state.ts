@@ -1,0 +1,41 @@
+// What the header says when a console ends: the close code in words, or, when the WebSocket failed before
+// it opened, the server's refusal read back over plain HTTP.
+import { describeClose, type ExitMessage, type HttpErrorBody } from '@termrelay/protocol';
+
+const REFUSAL_WORDS: Record<string, string> = {
+  origin_not_allowed: 'This page is not allowed to open a console (origin not allowed)',
+  unauthorized: 'Not signed in: a valid token is required',
+  target_not_found: 'No such target',
+  bad_request: 'The console request was invalid',
+  too_many_sessions: 'Too many consoles are open — try again later',
+  shutting_down: 'The server is restarting — reconnect in a moment',
+};
+
+export function describeEnd(code: number, reason: string, exit: ExitMessage | undefined): string {
+  return describeClose(code, reason, exit ? { exit } : {});
+}
+
+export function describeRefusal(status: number, body: unknown): string {
+  const error = (body as Partial<HttpErrorBody> | undefined)?.error;
+  if (error && typeof error.code === 'string') {
+    const words = REFUSAL_WORDS[error.code];
+    if (words) return words;
+    if (typeof error.message === 'string') return `Refused: ${error.message}`;
+  }
+  return `The console server refused the connection (HTTP ${status})`;
+}
+
+/**
+ * Asks the console URL over plain HTTP why the upgrade failed. Returns undefined when the server would
+ * have accepted it (426) or cannot be reached: then the failure was the network, not a refusal.
+ */
+export async function fetchRefusal(consoleUrl: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(consoleUrl, { credentials: 'same-origin', cache: 'no-store' });
+    if (res.status === 426 || res.ok) return undefined;
+    const body: unknown = await res.json().catch(() => undefined);
+    return describeRefusal(res.status, body);
+  } catch {
+    return undefined;
+  }
+}

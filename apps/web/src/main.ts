@@ -1,0 +1,101 @@
+// The page: picks the target (?target=ID, the only one, or a picker), opens a console into the terminal,
+// and keeps the header honest about the connection: connecting, connected, or ended with the cause in
+// words and a Reconnect button (Enter reconnects too).
+import { Connection, consoleUrl, type ConnectionState } from './connection.js';
+import { describeRefusal } from './end-state.js';
+import { createTerminal } from './terminal.js';
+import './style.css';
+
+interface TargetInfo {
+  readonly id: string;
+  readonly label: string;
+}
+
+const params = new URLSearchParams(location.search);
+const token = params.get('token') ?? undefined;
+// Flow control is on unless a page explicitly asks for the plain mode (?flow=none), e.g. to compare.
+const flowAck = params.get('flow') !== 'none';
+
+const bar = document.getElementById('bar') as HTMLElement;
+const targetLabel = document.getElementById('target') as HTMLElement;
+const status = document.getElementById('status') as HTMLElement;
+const picker = document.getElementById('picker') as HTMLSelectElement;
+const reconnectButton = document.getElementById('reconnect') as HTMLButtonElement;
+const console_ = createTerminal(document.getElementById('terminal') as HTMLElement);
+
+let connection: Connection | undefined;
+let current: TargetInfo | undefined;
+
+function setState(state: ConnectionState | 'error', message?: string): void {
+  bar.dataset.state = state;
+  const words = { connecting: 'Connecting…', connected: 'Connected', ended: 'Session ended', error: 'Error' };
+  status.textContent = message ?? words[state];
+  status.title = status.textContent;
+  reconnectButton.hidden = !(state === 'ended' || state === 'error') || !current;
+  document.title = current ? `${current.label} — termrelay` : 'termrelay';
+}
+
+function connect(target: TargetInfo): void {
+  connection?.dispose();
+  current = target;
+  targetLabel.textContent = target.label;
+  const term = console_.term;
+  term.reset();
+  const size = console_.fit();
+  connection = new Connection(term, {
+    url: consoleUrl(location, target.id, size, flowAck, token),
+    size,
+    flowAck,
+    onState: (state, message) => {
+      setState(state, message);
+      if (state === 'connected') term.focus();
+      if (state === 'ended') reconnectButton.focus();
+    },
+  });
+  term.focus();
+}
+
+reconnectButton.addEventListener('click', () => {
+  if (current) connect(current);
+});
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && connection?.isEnded && current) {
+    event.preventDefault();
+    connect(current);
+  }
+});
+picker.addEventListener('change', () => {
+  const label = picker.selectedOptions[0]?.textContent ?? picker.value;
+  connect({ id: picker.value, label });
+});
+
+async function start(): Promise<void> {
+  const wanted = params.get('target');
+  let targets: TargetInfo[];
+  try {
+    const res = await fetch('/api/targets', {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      cache: 'no-store',
+    });
+    if (!res.ok) {
+      setState('error', describeRefusal(res.status, await res.json().catch(() => undefined)));
+      return;
+    }
+    targets = (await res.json()) as TargetInfo[];
+  } catch {
+    setState('error', 'Cannot reach the console server');
+    return;
+  }
+  const chosen = wanted ? (targets.find((t) => t.id === wanted) ?? { id: wanted, label: wanted }) : undefined;
+  if (chosen) return connect(chosen);
+  if (targets.length === 1 && targets[0]) return connect(targets[0]);
+  if (targets.length === 0) return setState('error', 'No targets are configured');
+  picker.hidden = false;
+  picker.append(new Option('Choose a target…', '', true, true));
+  for (const t of targets) picker.append(new Option(t.label, t.id));
+  (picker.options[0] as HTMLOptionElement).disabled = true;
+  setState('error', 'Choose a target');
+  picker.focus();
+}
+
+void start();

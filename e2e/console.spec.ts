@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { expect, test } from '@playwright/test';
+import { BASE_URL, IDLE_URL, headerText, openConsole, run, screenText, waitForScreen } from './helpers.js';
+
+const PROMPT_END = /\$$/m;
+
+test('opens the page, connects, and runs a command', async ({ page }) => {
+  await openConsole(page);
+  await expect(page.locator('#target')).toHaveText('Test VM');
+  await run(page, 'echo $((6*7))');
+  await waitForScreen(page, /^42$/m);
+});
+
+test('connects straight away when the page names no target and there is a choice of one', async ({
+  page,
+}) => {
+  await page.goto(`${IDLE_URL()}/`);
+  await expect(page.locator('#bar')).toHaveAttribute('data-state', 'connected');
+  await expect(page.locator('#target')).toHaveText('Idle VM');
+});
+
+test('resizing the window resizes the remote PTY', async ({ page }) => {
+  await openConsole(page);
+  for (const viewport of [
+    { width: 700, height: 400 },
+    { width: 1200, height: 800 },
+  ]) {
+    await page.setViewportSize(viewport);
+    const terminal = page.locator('#terminal');
+    await expect
+      .poll(async () => Number(await terminal.getAttribute('data-cols')), { timeout: 5000 })
+      .toBeGreaterThan(0);
+    // Let the debounced fit and resize message settle.
+    await page.waitForTimeout(400);
+    const cols = await terminal.getAttribute('data-cols');
+    const rows = await terminal.getAttribute('data-rows');
+    await run(page, 'clear; stty size');
+    await waitForScreen(page, new RegExp(`^${rows} ${cols}$`, 'm'));
+  }
+});
+
+test('big output arrives in full and the page stays responsive', async ({ page }) => {
+  await openConsole(page);
+  await run(page, 'seq 1 200000');
+  await waitForScreen(page, /^200000$/m, 30_000);
+  await run(page, 'echo typed-$((2+3))');
+  await waitForScreen(page, /^typed-5$/m);
+});
+
+test('Ctrl+C during a flood brings the prompt back within a second (flow control on)', async ({ page }) => {
+  await openConsole(page);
+  // The machine is shared by yes, sshd, the relay and the browser, and xterm.js parses `yes` output at
+  // ~2.4 MB/s here: what is in flight when Ctrl+C lands (ssh2's 2 MiB SSH window at most) decides.
+  const samples: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    await run(page, 'clear; yes');
+    await page.waitForTimeout(1500);
+    const started = Date.now();
+    await page.keyboard.press('Control+C');
+    await waitForScreen(page, PROMPT_END, 10_000);
+    samples.push(Date.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  test.info().annotations.push({ type: 'ctrl-c-ms', description: samples.join(', ') });
+  expect(samples[0]).toBeLessThan(1000);
+  expect(samples[1]).toBeLessThan(1500);
+  await run(page, 'echo after-$((1+1))');
+  await waitForScreen(page, /^after-2$/m);
+});
+
+test('exit 3 says so in the header, and Reconnect opens a fresh shell', async ({ page }) => {
+  await openConsole(page);
+  await run(page, 'export MARK=first; exit 3');
+  await expect(page.locator('#bar')).toHaveAttribute('data-state', 'ended');
+  await expect(page.locator('#status')).toHaveText('Shell exited with code 3');
+  await page.locator('#reconnect').click();
+  await expect(page.locator('#bar')).toHaveAttribute('data-state', 'connected');
+  await run(page, 'echo mark=${MARK:-none}');
+  await waitForScreen(page, /^mark=none$/m);
+  // Enter reconnects too.
+  await run(page, 'exit 0');
+  await expect(page.locator('#bar')).toHaveAttribute('data-state', 'ended');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#bar')).toHaveAttribute('data-state', 'connected');
+});
+
+test('an idle session ends with the idle cause in the header', async ({ page }) => {
+  await openConsole(page, IDLE_URL());
+  await expect(page.locator('#bar')).toHaveAttribute('data-state', 'ended', { timeout: 10_000 });
+  expect(await headerText(page)).toBe('Session ended: idle for 2 seconds');
+});
+
+test('a killed sshd session process ends the session with the cause in words, and Reconnect works', async ({
+  page,
+}) => {
+  await openConsole(page);
+  await run(page, 'clear; echo ppid=$PPID.');
+  await waitForScreen(page, /ppid=\d+\./);
+  const pid = Number(/ppid=(\d+)\./.exec(await screenText(page))?.[1]);
+  expect(pid).toBeGreaterThan(1);
+  process.kill(pid, 'SIGKILL');
+  await expect(page.locator('#status')).toHaveText('Connection to the host was lost');
+  await page.locator('#reconnect').click();
+  await expect(page.locator('#bar')).toHaveAttribute('data-state', 'connected');
+  await run(page, 'echo back-$((3*3))');
+  await waitForScreen(page, /^back-9$/m);
+});
+
+test('unicode and colour render without mojibake, also when a character is split across frames', async ({
+  page,
+}) => {
+  await openConsole(page);
+  await run(page, "clear; printf '\\e[31mred\\e[0m ✓ 한글 🙂\\n'");
+  await waitForScreen(page, /^red ✓ 한글 🙂$/m);
+  const red = page.locator('.xterm-rows span', { hasText: /^red$/ }).first();
+  await expect(red).toHaveClass(/xterm-fg-1/);
+  // 한 is ED 95 9C: send its bytes in two writes far enough apart to travel in separate frames.
+  await run(page, "printf 'split:\\xed\\x95'; sleep 0.3; printf '\\x9c\\xea\\xb8\\x80:end\\n'");
+  await waitForScreen(page, /^split:한글:end$/m);
+});
+
+test('a 100 KiB paste reaches the remote byte for byte', async ({ page }) => {
+  await openConsole(page);
+  const lines: string[] = [];
+  for (let i = 0; lines.join('\n').length < 100 * 1024; i++) {
+    lines.push(
+      `${String(i).padStart(5, '0')} the quick brown fox jumps over the lazy dog ✓ ${'x'.repeat(i % 20)}`,
+    );
+  }
+  const text = lines.join('\n') + '\n';
+  const expected = createHash('sha256').update(text, 'utf8').digest('hex');
+  await run(page, 'stty -echo; cat > ~/paste.txt');
+  await page.waitForTimeout(300);
+  // The browser's paste: a ClipboardEvent on xterm's textarea, as Ctrl+V or the context menu produce.
+  await page.locator('.xterm-helper-textarea').evaluate((el, data) => {
+    const transfer = new DataTransfer();
+    transfer.setData('text/plain', data);
+    el.dispatchEvent(
+      new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }),
+    );
+  }, text);
+  await page.waitForTimeout(500);
+  await page.keyboard.press('Control+D');
+  await run(page, 'stty echo; clear; sha256sum ~/paste.txt; rm ~/paste.txt');
+  await waitForScreen(page, new RegExp(`^${expected} `, 'm'), 20_000);
+});
+
+test('a page from a disallowed origin cannot open the console, and says so', async ({ page }) => {
+  // Same server, but "localhost" is not in publicOrigins (only 127.0.0.1 is).
+  const foreign = BASE_URL().replace('127.0.0.1', 'localhost');
+  const refused = page.waitForResponse((r) => r.url().includes('/console') && r.status() === 403);
+  await page.goto(`${foreign}/?target=vm1`);
+  await refused;
+  await expect(page.locator('#bar')).toHaveAttribute('data-state', 'ended');
+  await expect(page.locator('#status')).toHaveText(/origin not allowed/);
+});
+
+test('a target whose host key changed is refused, and no shell opens', async ({ page }) => {
+  await page.goto(`${BASE_URL()}/?target=badkey`);
+  await expect(page.locator('#bar')).toHaveAttribute('data-state', 'ended');
+  await expect(page.locator('#status')).toHaveText(/^Host key rejected/);
+  expect((await screenText(page)).trim()).toBe('');
+});
