@@ -52,7 +52,7 @@ test('Ctrl+C during a flood brings the prompt back within a second (flow control
   // The machine is shared by yes, sshd, the relay and the browser, and xterm.js parses `yes` output at
   // ~2.4 MB/s here: what is in flight when Ctrl+C lands (ssh2's 2 MiB SSH window at most) decides.
   const samples: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     await run(page, 'clear; yes');
     await page.waitForTimeout(1500);
     const started = Date.now();
@@ -63,7 +63,7 @@ test('Ctrl+C during a flood brings the prompt back within a second (flow control
   samples.sort((a, b) => a - b);
   test.info().annotations.push({ type: 'ctrl-c-ms', description: samples.join(', ') });
   expect(samples[0]).toBeLessThan(1000);
-  expect(samples[1]).toBeLessThan(1500);
+  expect(samples[2]).toBeLessThan(1500);
   await run(page, 'echo after-$((1+1))');
   await waitForScreen(page, /^after-2$/m);
 });

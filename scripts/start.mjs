@@ -1,21 +1,22 @@
-// `npm start`: builds what is needed and starts the console server.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// `npm start`: builds what is needed, then starts the console server. With no arguments it serves a shell
+// on this machine (the embedded local target) on http://127.0.0.1:8080; any arguments go to `termrelay`
+// (e.g. `npm start -- --config termrelay.json`).
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-const server = new URL('../apps/server/package.json', import.meta.url);
-if (!existsSync(server)) {
-  console.error(
-    'termrelay: the console server (apps/server) is not part of this checkout yet, so there is nothing to start.\n' +
-      'What exists today is the relay core: run `npm test` to exercise it against a real sshd.',
-  );
-  process.exit(1);
-}
-const run = (args) => {
-  const result = spawnSync('npx', args, {
-    stdio: 'inherit',
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
-  });
-  if (result.status !== 0) process.exit(result.status ?? 1);
-};
-run(['turbo', 'run', 'build', '--output-logs=errors-only']);
-run(['termrelay', ...process.argv.slice(2)]);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
+const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], {
+  stdio: 'inherit',
+  cwd: root,
+  env,
+});
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const server = spawn(process.execPath, ['apps/server/dist/main.js', ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  cwd: root,
+  env,
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
+server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -12,7 +12,7 @@ import { BufferPool } from './buffer-pool.js';
 import type { Config, TargetConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { publicTargets, relayTarget } from './targets.js';
+import { createTargetRegistry, publicTargets } from './targets.js';
 import { decideConsoleRequest, errorBody, writeRefusal, type Refusal } from './upgrade.js';
 import { runConsole, type ConsoleHandle } from './ws-console.js';
 
@@ -55,6 +55,7 @@ export function createApp(config: Config, options: AppOptions = {}): TermrelayAp
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = options.metrics ?? createMetrics();
   const targets = new Map<string, TargetConfig>(config.targets.map((t) => [t.id, t]));
+  const registry = createTargetRegistry(config.targets);
   const authenticate = createAuthenticator(config.auth);
   const sessions = new Set<ConsoleHandle>();
   const pool = new BufferPool(config.console.flushBytes, 64);
@@ -148,11 +149,13 @@ export function createApp(config: Config, options: AppOptions = {}): TermrelayAp
       });
     }
     const { target, cols, rows, flowAck } = decision.request;
+    const resolved = registry.get(target.id);
+    if (!resolved) return refuse({ status: 404, code: 'target_not_found', message: 'no such target' });
     wss.handleUpgrade(req, socket, head, (ws) => {
       const handle = runConsole(ws, {
         targetId: target.id,
-        target: relayTarget(target),
-        env: target.env,
+        target: resolved.relay,
+        env: resolved.env,
         cols,
         rows,
         flowAck,
@@ -182,6 +185,7 @@ export function createApp(config: Config, options: AppOptions = {}): TermrelayAp
       server.closeAllConnections();
       await Promise.race([closing, new Promise((r) => setTimeout(r, 500).unref())]);
       wss.close();
+      registry.close();
     },
   };
 }

@@ -2,6 +2,7 @@
 // start-up with a message that names the key and what is wrong with it.
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 const fingerprint = z
@@ -67,6 +68,29 @@ const sshTarget = z
   .strict()
   .superRefine(refineEndpoint);
 
+/** A shell on the machine running termrelay, through the in-process SSH server (no port is opened). */
+const localTarget = z
+  .object({
+    id: targetId,
+    label: z.string().min(1).max(200),
+    kind: z.literal('local'),
+    /** The default is $SHELL, else /bin/bash, else /bin/sh. */
+    shell: z.string().min(1).optional(),
+    /** The default is ['-l']: a login shell, as sshd starts. */
+    args: z.array(z.string()).optional(),
+    /** The default is the home directory of the user running termrelay. */
+    cwd: z.string().min(1).optional(),
+    /** Extra environment for the shell. */
+    env: z.record(z.string(), z.string()).default({ LANG: 'C.UTF-8' }),
+  })
+  .strict();
+
+const target = z.preprocess(
+  (value) =>
+    typeof value === 'object' && value !== null && !('kind' in value) ? { ...value, kind: 'ssh' } : value,
+  z.discriminatedUnion('kind', [sshTarget, localTarget]),
+);
+
 const positiveMs = z.number().int().positive();
 
 export const consoleSchema = z
@@ -129,6 +153,8 @@ export const configSchema = z
       .prefault({}),
     /** Origins allowed to open a console; the default is the listen address itself. */
     publicOrigins: z.array(z.url()).optional(),
+    /** Also allow the Vite dev server's origins (http://127.0.0.1:5173, http://localhost:5173). Development only. */
+    devOrigins: z.boolean().default(false),
     auth: z
       .discriminatedUnion('mode', [
         z.object({ mode: z.literal('none') }).strict(),
@@ -140,7 +166,7 @@ export const configSchema = z
           .strict(),
       ])
       .default({ mode: 'none' }),
-    targets: z.array(sshTarget).min(1, 'configure at least one target'),
+    targets: z.array(target).min(1, 'configure at least one target'),
     console: consoleSchema.prefault({}),
     http: z
       .object({
@@ -179,8 +205,13 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema> & { publicOrigins: string[] };
 export type ConsoleConfig = z.infer<typeof consoleSchema>;
-export type TargetConfig = z.infer<typeof sshTarget>;
+export type TargetConfig = z.infer<typeof target>;
+export type SshTargetConfig = z.infer<typeof sshTarget>;
+export type LocalTargetConfig = z.infer<typeof localTarget>;
 export type EndpointConfig = z.infer<typeof sshEndpoint>;
+
+/** The Vite dev server's origins, allowed with `devOrigins` / `--dev` only. */
+export const DEV_ORIGINS = ['http://127.0.0.1:5173', 'http://localhost:5173'];
 
 export function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
@@ -225,7 +256,20 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
   const config = result.data;
   return {
     ...config,
-    publicOrigins: config.publicOrigins ?? [originOf(config.listen.host, config.listen.port)],
+    publicOrigins: [
+      ...(config.publicOrigins ?? [originOf(config.listen.host, config.listen.port)]),
+      ...(config.devOrigins ? DEV_ORIGINS : []),
+    ],
+  };
+}
+
+/** With no config file: this machine's own shell on 127.0.0.1:8080, for a first look and for development. */
+export function defaultConfig(options: { dev?: boolean } = {}): Record<string, unknown> {
+  return {
+    listen: { host: '127.0.0.1', port: 8080 },
+    auth: { mode: 'none' },
+    targets: [{ id: 'local', label: hostname(), kind: 'local' }],
+    ...(options.dev ? { devOrigins: true } : {}),
   };
 }
 

@@ -53,6 +53,24 @@ describe('the termrelay command', () => {
     expect(version.out().trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it('without a config, serves the local target and refuses to do so beyond loopback without auth', async () => {
+    const port = await freePort();
+    const proc = run([], { PORT: String(port) });
+    await waitListening(proc);
+    expect(proc.out()).toContain(`open http://127.0.0.1:${port}/`);
+    const client = ConsoleClient.open(`ws://127.0.0.1:${port}/api/targets/local/console`, {
+      origin: `http://127.0.0.1:${port}`,
+    });
+    await client.ready();
+    client.type('echo hi-$((1+2))\n');
+    await client.waitFor(/hi-3/);
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+    const exposed = run([], { HOST: '0.0.0.0' });
+    expect(await exposed.exited).toBe(2);
+    expect(exposed.err()).toMatch(/auth\.mode: "none" is only allowed/);
+  });
+
   it('stops on a bad config with a message naming the key', async () => {
     const path = writeConfig('bad.json', {
       targets: [{ ...targetConfig(sshd), hostKeyFingerprints: ['nope'] }],

@@ -4,7 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
-import { ConfigError, loadConfigFile, type Config } from './config.js';
+import {
+  ConfigError,
+  DEV_ORIGINS,
+  defaultConfig,
+  loadConfigFile,
+  parseConfig,
+  type Config,
+} from './config.js';
 import { createLogger } from './logger.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -16,7 +23,9 @@ const HELP = `Usage: termrelay --config FILE
 A browser SSH console: serves the web terminal and relays each console to its SSH target.
 
 Options:
-  -c, --config FILE   JSON config (see apps/server/README.md for every key and default)
+  -c, --config FILE   JSON config (see apps/server/README.md for every key and default).
+                      Without one: a shell on this machine, on http://127.0.0.1:8080
+      --dev           also allow the Vite dev server's origin (http://127.0.0.1:5173)
   -h, --help          show this help
   -v, --version       print the version
 
@@ -35,6 +44,7 @@ async function main(): Promise<void> {
         config: { type: 'string', short: 'c' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
+        dev: { type: 'boolean' },
       },
       strict: true,
     });
@@ -50,20 +60,13 @@ async function main(): Promise<void> {
     process.stdout.write(`${pkg.version}\n`);
     return;
   }
-  if (!args.values.config) {
-    process.stderr.write(
-      'termrelay: no config given. Write a JSON config with at least one target, e.g.\n\n' +
-        '  {"targets": [{"id": "vm1", "label": "VM 1", "host": "10.0.0.5", "username": "ops",\n' +
-        '                "privateKeyPath": "/etc/termrelay/id_ed25519",\n' +
-        '                "hostKeyFingerprints": ["SHA256:..."]}]}\n\n' +
-        'then run: termrelay --config termrelay.json   (see apps/server/README.md)\n',
-    );
-    process.exit(2);
-  }
-
   let config: Config;
   try {
-    config = await loadConfigFile(args.values.config, process.env);
+    config = args.values.config
+      ? await loadConfigFile(args.values.config, process.env)
+      : parseConfig(defaultConfig({ dev: args.values.dev ?? false }), process.env);
+    if (args.values.dev && args.values.config)
+      config = { ...config, publicOrigins: [...config.publicOrigins, ...DEV_ORIGINS] };
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`termrelay: ${error.message}\n`);

@@ -1,6 +1,9 @@
-// Configured targets, turned into what relay-core dials. Only `{id, label}` ever leaves the server.
+// Configured targets, turned into what relay-core dials. SSH targets dial over TCP (or a jump host); local
+// targets are served by an in-process SSH server created once at start. Only `{id, label}` ever leaves
+// the server.
+import { createLocalTarget, type LocalTarget } from '@termrelay/local-target';
 import { staticCredentials, type JumpHost, type Target } from '@termrelay/relay-core';
-import type { EndpointConfig, TargetConfig } from './config.js';
+import type { EndpointConfig, SshTargetConfig, TargetConfig } from './config.js';
 
 function credentialsFor(endpoint: EndpointConfig) {
   return staticCredentials({
@@ -17,7 +20,7 @@ function hostKeyFor(endpoint: EndpointConfig): Target['hostKey'] {
     : { knownHostsPath: endpoint.knownHostsPath ?? '' };
 }
 
-export function relayTarget(target: TargetConfig): Target {
+function sshRelayTarget(target: SshTargetConfig): Target {
   const jump: JumpHost | undefined = target.jump
     ? {
         host: target.jump.host,
@@ -32,6 +35,43 @@ export function relayTarget(target: TargetConfig): Target {
     hostKey: hostKeyFor(target),
     credentials: credentialsFor(target),
     ...(jump ? { jump } : {}),
+  };
+}
+
+export interface ResolvedTarget {
+  readonly config: TargetConfig;
+  readonly relay: Target;
+  /** Environment sent with the shell request. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface TargetRegistry {
+  get(id: string): ResolvedTarget | undefined;
+  /** Stops the in-process servers of local targets. */
+  close(): void;
+}
+
+export function createTargetRegistry(configs: readonly TargetConfig[]): TargetRegistry {
+  const locals: LocalTarget[] = [];
+  const byId = new Map<string, ResolvedTarget>();
+  for (const config of configs) {
+    if (config.kind === 'local') {
+      const local = createLocalTarget({
+        ...(config.shell !== undefined ? { shell: config.shell } : {}),
+        ...(config.args !== undefined ? { args: config.args } : {}),
+        ...(config.cwd !== undefined ? { cwd: config.cwd } : {}),
+      });
+      locals.push(local);
+      byId.set(config.id, { config, relay: local.target, env: config.env });
+    } else {
+      byId.set(config.id, { config, relay: sshRelayTarget(config), env: config.env });
+    }
+  }
+  return {
+    get: (id) => byId.get(id),
+    close: () => {
+      for (const local of locals) local.close();
+    },
   };
 }
 

@@ -31,3 +31,5 @@ export { systemClock, ManualClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { DisposableStore, Emitter, toDisposable, listen } from './lifecycle.js';
 export type { Disposable } from './lifecycle.js';
+export { duplexPair } from './duplex-pair.js';
+export type { DuplexPairOptions } from './duplex-pair.js';

@@ -11,7 +11,7 @@ import { ManualClock } from './clock.js';
 import { staticCredentials, type CredentialProvider } from './credentials.js';
 import type { Dialer } from './dial.js';
 import { RelaySession, globalRequestProbe, type SessionOptions, type Target } from './session.js';
-import { duplexPair } from './testing/duplex-pair.js';
+import { duplexPair } from './duplex-pair.js';
 import { TestTerminal } from './testing/terminal.js';
 
 let sshd: TestSshd;

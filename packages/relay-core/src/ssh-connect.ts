@@ -2,7 +2,8 @@
 // over both. Used for the target and for a jump host alike. Every failure comes out as a RelayError with
 // the cause it stands for.
 import type { Duplex } from 'node:stream';
-import { Client, type ConnectConfig } from 'ssh2';
+// ssh2 is CommonJS: Node detects only some of its named exports, so take the whole module.
+import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import { RelayError } from './causes.js';
 import type { Credentials } from './credentials.js';
 import { createHostKeyVerifier, type HostKeyPolicy } from './host-key.js';
@@ -23,7 +24,7 @@ export interface SshConnectOptions {
 export async function sshConnect(options: SshConnectOptions): Promise<Client> {
   const { host, port, credentials, signal } = options;
   const verifier = await createHostKeyVerifier(options.hostKey, host, port);
-  const client = new Client();
+  const client = new ssh2.Client();
   // An unhandled 'error' would take down the process and every other session: there is always a listener.
   client.on('error', () => {});
 
