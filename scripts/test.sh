@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test: unit, integration against a real sshd, and (when present) the Playwright e2e suite.
+# Every test: unit and integration tests against a real sshd, the reliability suite, and the Playwright
+# e2e suite in real Chromium. TERMRELAY_HEAVY=1 runs the full-size reliability variants.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
@@ -8,6 +9,5 @@ bash scripts/ensure-system-deps.sh
 npx turbo run build --output-logs=errors-only
 # One package at a time: each suite starts its own sshd and servers, and the machine has two cores.
 npx turbo run test --concurrency=1
-if compgen -G "e2e/*.spec.ts" >/dev/null; then
-  npx playwright test
-fi
+npx turbo run reliability --concurrency=1
+npx playwright test

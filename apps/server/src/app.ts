@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer } from 'ws';
+import type { CredentialProvider } from '@termrelay/relay-core';
 import { createAuthenticator } from './auth.js';
 import { BufferPool } from './buffer-pool.js';
 import type { Config, TargetConfig } from './config.js';
@@ -21,6 +22,8 @@ export interface AppOptions {
   readonly metrics?: Metrics;
   /** Overrides config.webRoot. */
   readonly webRoot?: string;
+  /** Wraps each session's credential provider, e.g. to mint ephemeral keys or to audit acquire/release. */
+  readonly wrapCredentials?: (provider: CredentialProvider, targetId: string) => CredentialProvider;
 }
 
 export interface TermrelayApp {
@@ -123,16 +126,43 @@ export function createApp(config: Config, options: AppOptions = {}): TermrelayAp
     if (!res.headersSent) res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
   });
 
-  const server = createServer(app);
+  // Node checks header and request timeouts only every connectionsCheckingInterval (30 s by default):
+  // check four times per headersTimeoutMs so a half-sent request is dropped close to its deadline.
+  const server = createServer(
+    { connectionsCheckingInterval: Math.max(250, Math.floor(config.http.headersTimeoutMs / 4)) },
+    app,
+  );
   server.headersTimeout = config.http.headersTimeoutMs;
+  // Our own guard for the header phase: Node's check above stops dropping half-sent requests once the
+  // server holds an upgraded WebSocket, which a console server always does. Each connection must finish
+  // its first request's headers within headersTimeoutMs, or it is dropped.
+  const headerDeadlines = new WeakMap<Duplex, NodeJS.Timeout>();
+  const headersDone = (socket: Duplex) => {
+    clearTimeout(headerDeadlines.get(socket));
+    headerDeadlines.delete(socket);
+  };
+  server.on('connection', (socket: Duplex) => {
+    const timer = setTimeout(() => socket.destroy(), config.http.headersTimeoutMs);
+    timer.unref();
+    headerDeadlines.set(socket, timer);
+    socket.once('close', () => headersDone(socket));
+  });
+  server.on('request', (req: IncomingMessage) => headersDone(req.socket));
   server.requestTimeout = config.http.requestTimeoutMs;
-  server.on('clientError', (_error, socket: Duplex) => {
-    // Garbage before or instead of an HTTP request: answer 400 if we still can, never crash.
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
+    // Garbage instead of an HTTP request, or headers too slow (slowloris): answer if we still can, then
+    // drop the connection, as Node does by default. Never crash.
+    const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${timeout ? '408 Request Timeout' : '400 Bad Request'}\r\nConnection: close\r\n\r\n`,
+      );
+    }
+    socket.destroy();
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    headersDone(socket);
     socket.on('error', () => {});
     const refuse = (refusal: Refusal) => {
       metrics.upgradesRefused.inc({ code: refusal.code });
@@ -154,7 +184,9 @@ export function createApp(config: Config, options: AppOptions = {}): TermrelayAp
     wss.handleUpgrade(req, socket, head, (ws) => {
       const handle = runConsole(ws, {
         targetId: target.id,
-        target: resolved.relay,
+        target: options.wrapCredentials
+          ? { ...resolved.relay, credentials: options.wrapCredentials(resolved.relay.credentials, target.id) }
+          : resolved.relay,
         env: resolved.env,
         cols,
         rows,

@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { OutputWatcher, type TestSshd } from '@termrelay/test-sshd';
 import { WebSocket, type ClientOptions } from 'ws';
-import { createApp, type TermrelayApp } from '../app.js';
+import { createApp, type AppOptions, type TermrelayApp } from '../app.js';
 import { parseConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 
@@ -33,6 +33,7 @@ export interface TestServer {
 export async function startTestServer(
   sshd: TestSshd,
   overrides: Record<string, unknown> = {},
+  appOptions: Omit<AppOptions, 'logger'> = {},
 ): Promise<TestServer> {
   const config = parseConfig({
     listen: { host: '127.0.0.1', port: 0 },
@@ -41,7 +42,7 @@ export async function startTestServer(
     log: { level: process.env.TERMRELAY_TEST_LOG ?? 'silent' },
     ...overrides,
   });
-  const relay = createApp(config, { logger: createLogger(config.log.level) });
+  const relay = createApp(config, { logger: createLogger(config.log.level), ...appOptions });
   await new Promise<void>((resolve) => relay.server.listen(0, '127.0.0.1', resolve));
   const port = (relay.server.address() as AddressInfo).port;
   return {

@@ -1,0 +1,256 @@
+// Faults on either side end only the affected session, with the right close code, within its bound;
+// every other session keeps working, and credentials are released exactly once each time.
+import { createServer, type Socket } from 'node:net';
+import { freePort, startSshd, type TestSshd } from '@termrelay/test-sshd';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ConsoleClient,
+  metricValue,
+  startTestServer,
+  targetConfig,
+  type TestServer,
+} from '../src/testing/harness.js';
+import { CredentialAudit, record, rssOf, startServerProcess } from './support.js';
+
+let sshd: TestSshd;
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+
+const LIVENESS = { livenessIntervalMs: 500, probeTimeoutMs: 500 };
+
+async function withServer<T>(
+  overrides: Record<string, unknown>,
+  body: (server: TestServer, audit: CredentialAudit) => Promise<T>,
+): Promise<T> {
+  const audit = new CredentialAudit();
+  const server = await startTestServer(sshd, overrides, { wrapCredentials: audit.wrap });
+  try {
+    return await body(server, audit);
+  } finally {
+    await server.close();
+  }
+}
+
+async function open(server: TestServer, options = {}): Promise<ConsoleClient> {
+  const client = ConsoleClient.open(server.consoleUrl(), options);
+  await client.ready();
+  return client;
+}
+
+async function stillEchoes(client: ConsoleClient, tag: string): Promise<void> {
+  const from = client.output.length;
+  client.type(`echo ${tag}-$((40+2))\n`);
+  await client.waitFor(new RegExp(`${tag}-42`), 5000, from);
+}
+
+async function shellParent(client: ConsoleClient): Promise<number> {
+  const from = client.output.length;
+  client.type('echo ppid=$PPID.\n');
+  return Number((await client.waitFor(/ppid=(\d+)\./, 5000, from))[1]);
+}
+
+describe('faults', () => {
+  it('a frozen target (SIGSTOP) ends its session with 4003 within interval + probe timeout; others carry on', async () => {
+    await withServer({ console: LIVENESS }, async (server, audit) => {
+      const [victim, bystander] = [await open(server), await open(server)];
+      const pid = await shellParent(victim);
+      process.kill(pid, 'SIGSTOP');
+      const started = Date.now();
+      try {
+        expect((await victim.closed).code).toBe(4003);
+        const detectMs = Date.now() - started;
+        record('target-freeze', { detectMs, boundMs: 1000 });
+        expect(detectMs).toBeLessThan(500 + 500 + 500);
+      } finally {
+        process.kill(pid, 'SIGKILL');
+        process.kill(pid, 'SIGCONT');
+      }
+      await stillEchoes(bystander, 'bystander');
+      bystander.ws.close();
+      await bystander.closed;
+      expect(await audit.settled()).toBe(true);
+    });
+  });
+
+  it('a killed session process ends its session at once (4013); others carry on', async () => {
+    await withServer({}, async (server, audit) => {
+      const [victim, bystander] = [await open(server), await open(server)];
+      const pid = await shellParent(victim);
+      const started = Date.now();
+      process.kill(pid, 'SIGKILL');
+      expect((await victim.closed).code).toBe(4013);
+      record('target-session-killed', { detectMs: Date.now() - started });
+      expect(Date.now() - started).toBeLessThan(1000);
+      await stillEchoes(bystander, 'bystander');
+      bystander.ws.close();
+      await bystander.closed;
+      expect(await audit.settled()).toBe(true);
+    });
+  });
+
+  it('a whole sshd dying ends its sessions at once; sessions on another target carry on', async () => {
+    const doomed = await startSshd();
+    await withServer(
+      { targets: [targetConfig(sshd, 'vm1'), targetConfig(doomed, 'doomed')] },
+      async (server, audit) => {
+        const victims = await Promise.all(
+          [1, 2].map(async () => {
+            const c = ConsoleClient.open(server.consoleUrl('doomed'));
+            await c.ready();
+            return c;
+          }),
+        );
+        const bystander = await open(server);
+        const started = Date.now();
+        await doomed.stop();
+        const codes = await Promise.all(victims.map(async (v) => (await v.closed).code));
+        expect(codes).toEqual([4013, 4013]);
+        record('target-sshd-killed', { detectMs: Date.now() - started, sessions: victims.length });
+        expect(Date.now() - started).toBeLessThan(2000);
+        await stillEchoes(bystander, 'bystander');
+        bystander.ws.close();
+        await bystander.closed;
+        expect(await audit.settled()).toBe(true);
+      },
+    );
+  });
+
+  it('a browser that vanishes without a close frame is ended with 4004 at the next liveness check', async () => {
+    await withServer({ console: LIVENESS }, async (server, audit) => {
+      const ghost = ConsoleClient.open(server.consoleUrl(), { autoPong: false });
+      await ghost.ready();
+      const bystander = await open(server);
+      // Stop reading and stop answering: what a suspended laptop or a dead network path looks like.
+      (ghost.ws as unknown as { _socket: Socket })._socket.pause();
+      const started = Date.now();
+      const waitFor = (done: () => Promise<boolean> | boolean) =>
+        new Promise<number>((resolve) => {
+          const poll = setInterval(() => {
+            void Promise.resolve(done()).then((yes) => {
+              if (yes) {
+                clearInterval(poll);
+                resolve(Date.now() - started);
+              }
+            });
+          }, 20);
+        });
+      const ended = await waitFor(
+        async () =>
+          (await metricValue(server, 'termrelay_sessions_ended_total', 'cause="client-unresponsive"')) === 1,
+      );
+      // The close frame is sent, and the socket dropped after closeTimeoutMs if the peer never answers.
+      const dropped = await waitFor(() => server.relay.sessions.size === 1);
+      record('client-vanished', { detectMs: ended, socketDroppedMs: dropped, boundMs: 1000 });
+      expect(ended).toBeLessThan(500 * 2 + 500);
+      expect(dropped).toBeLessThan(ended + 2000 + 500);
+      await stillEchoes(bystander, 'bystander');
+      ghost.ws.terminate();
+      bystander.ws.close();
+      await bystander.closed;
+      expect(await audit.settled()).toBe(true);
+    });
+  });
+
+  it('a browser that reads nothing while the remote floods is ended with 4005, and server memory stays bounded', async () => {
+    const proc = await startServerProcess({
+      targets: [targetConfig(sshd)],
+      console: { writeTimeoutMs: 2000, idleTimeoutMs: 0 },
+    });
+    try {
+      const slow = ConsoleClient.open(`${proc.url}/api/targets/vm1/console`, { origin: proc.origin });
+      await slow.ready();
+      const baseline = rssOf(proc.child.pid ?? 0);
+      const socket = (slow.ws as unknown as { _socket: Socket })._socket;
+      slow.type('cat /dev/zero\n');
+      socket.pause();
+      let peak = baseline;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(proc.child.pid ?? 0))), 50);
+      const bystander = ConsoleClient.open(`${proc.url}/api/targets/vm1/console`, { origin: proc.origin });
+      await bystander.ready();
+      await stillEchoes(bystander, 'during');
+      // The kernel buffers fill, a frame waits writeTimeoutMs, and the server gives up on this client;
+      // reading again then lets the close frame through.
+      const started = Date.now();
+      while (
+        !/termrelay_sessions_ended_total\{cause="client-too-slow"\} 1/.test(
+          await (await fetch(`http://127.0.0.1:${proc.port}/metrics`)).text(),
+        )
+      ) {
+        expect(Date.now() - started).toBeLessThan(20_000);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      record('client-too-slow-detect', { afterFloodStartMs: Date.now() - started, writeTimeoutMs: 2000 });
+      socket.resume();
+      const closed = await slow.closed;
+      clearInterval(sampler);
+      expect(closed.code).toBe(4005);
+      record('client-too-slow', {
+        code: closed.code,
+        baselineRssMiB: +(baseline / 2 ** 20).toFixed(1),
+        peakRssMiB: +(peak / 2 ** 20).toFixed(1),
+        growthMiB: +((peak - baseline) / 2 ** 20).toFixed(1),
+      });
+      expect(peak - baseline).toBeLessThan(64 * 2 ** 20);
+      await stillEchoes(bystander, 'after');
+      bystander.ws.close();
+    } finally {
+      proc.child.kill('SIGKILL');
+    }
+  });
+
+  it('SIGTERM with 50 live sessions: every client gets 1001 and the process exits within 5 s', async () => {
+    const proc = await startServerProcess({ targets: [targetConfig(sshd)] });
+    const clients: ConsoleClient[] = [];
+    for (let i = 0; i < 50; i++) {
+      clients.push(ConsoleClient.open(`${proc.url}/api/targets/vm1/console`, { origin: proc.origin }));
+    }
+    await Promise.all(clients.map((c) => c.ready(30_000)));
+    const started = Date.now();
+    proc.child.kill('SIGTERM');
+    const codes = await Promise.all(clients.map(async (c) => (await c.closed).code));
+    const exitCode = await proc.exited;
+    const exitMs = Date.now() - started;
+    record('sigterm-50-sessions', { exitMs, all1001: codes.every((c) => c === 1001) });
+    expect(codes.every((c) => c === 1001)).toBe(true);
+    expect(exitCode).toBe(0);
+    expect(exitMs).toBeLessThan(5000);
+  });
+
+  it('dialing a loopback listener that never answers, or a closed port, ends with 4010 within connectTimeoutMs', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const silentPort = (silent.address() as { port: number }).port;
+    const closedPort = await freePort();
+    try {
+      await withServer(
+        {
+          targets: [
+            { ...targetConfig(sshd, 'silent'), port: silentPort },
+            { ...targetConfig(sshd, 'closed'), port: closedPort },
+          ],
+          console: { connectTimeoutMs: 1000 },
+        },
+        async (server, audit) => {
+          for (const id of ['silent', 'closed']) {
+            const started = Date.now();
+            const closed = await ConsoleClient.open(server.consoleUrl(id)).closed;
+            const ms = Date.now() - started;
+            record(`dial-${id}`, { code: closed.code, ms, boundMs: 1000 });
+            expect(closed.code).toBe(4010);
+            // The handshake deadline equals the connect deadline: a silent listener takes one of them.
+            expect(ms).toBeLessThan(id === 'silent' ? 2500 : 1000);
+          }
+          expect(await audit.settled()).toBe(true);
+        },
+      );
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+});
