@@ -21,7 +21,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.config.ts', '*/*/vitest.config.ts'],
+          allowDefaultProject: ['*.config.ts', '*/*/vitest.config.ts', '*/*/vitest.*.config.ts'],
         },
         tsconfigRootDir: import.meta.dirname,
       },

@@ -31,7 +31,7 @@ describe('parseConfig', () => {
       clientWindowBytes: 262_144,
       sshBufferBytes: 65_536,
     });
-    expect(config.targets[0]?.port).toBe(22);
+    expect(config.targets[0]).toMatchObject({ port: 22, kind: 'ssh', env: { LANG: 'C.UTF-8' } });
   });
 
   it('lets HOST and PORT override listen', () => {
