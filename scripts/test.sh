@@ -11,3 +11,5 @@ npx turbo run build --output-logs=errors-only
 npx turbo run test --concurrency=1
 npx turbo run reliability --concurrency=1
 npx playwright test
+# The benchmark smoke run: it proves the bench still works, its figures are not judged here.
+node bench/run.mjs --quick

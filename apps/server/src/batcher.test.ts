@@ -51,6 +51,17 @@ describe('Batcher', () => {
     expect(frames).toEqual(['a', 'bc', 'd', 'e']);
   });
 
+  it('sends the output that follows input at once, even inside the window (the echo)', () => {
+    const { batcher, frames } = setup();
+    batcher.push(Buffer.from('a'));
+    batcher.noteInput();
+    batcher.push(Buffer.from('x'));
+    batcher.push(Buffer.from('y'));
+    expect(frames).toEqual(['a', 'x']);
+    vi.advanceTimersByTime(8);
+    expect(frames).toEqual(['a', 'x', 'y']);
+  });
+
   it('flushes as soon as flushBytes are pending, never exceeding it in one coalesced frame', () => {
     const { batcher, frames } = setup({ flushBytes: 9 });
     batcher.push(Buffer.from('0'));
@@ -63,11 +74,13 @@ describe('Batcher', () => {
   });
 
   it('reuses pooled buffers once the frame is written', () => {
-    const { batcher, pool } = setup();
+    const { batcher, pool, pending } = setup({}, false);
     batcher.push(Buffer.from('a'));
     batcher.push(Buffer.from('b'));
     batcher.push(Buffer.from('c'));
     vi.advanceTimersByTime(8);
+    expect(pool.idle).toBe(0);
+    for (const done of pending.splice(0)) done();
     expect(pool.idle).toBe(1);
   });
 
@@ -85,7 +98,7 @@ describe('Batcher', () => {
   });
 
   it('sends nothing and arms nothing after dispose', () => {
-    const { batcher, frames } = setup();
+    const { batcher, frames } = setup({}, false);
     batcher.push(Buffer.from('a'));
     batcher.push(Buffer.from('b'));
     batcher.dispose();

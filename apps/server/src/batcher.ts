@@ -1,6 +1,6 @@
 // Output batching: PTY output is coalesced into one binary frame per flush window, or sooner once
-// `flushBytes` are pending. A quiet connection adds no delay: when nothing was sent in the last window,
-// the first chunk goes out at once and only what follows inside the window waits. Every frame is timed
+// `flushBytes` are pending. Interactive output is never delayed: after a quiet window, or right after the
+// user's input (the echo), the chunk goes out at once; only what follows inside the window waits. Every frame is timed
 // from send to its write callback; one not written within `writeTimeoutMs` reports a write timeout.
 import type { BufferPool } from './buffer-pool.js';
 
@@ -33,6 +33,7 @@ export class Batcher {
   private readonly inFlight: number[] = [];
   private watchdog: NodeJS.Timeout | undefined;
   private disposed = false;
+  private inputSinceFlush = false;
 
   constructor(
     private readonly options: BatcherOptions,
@@ -56,18 +57,25 @@ export class Batcher {
     if (this.pendingSize + chunk.length > this.options.flushBytes) this.flush();
     this.pending.push(chunk);
     this.pendingSize += chunk.length;
-    if (this.windowTimer === undefined) {
-      // Quiet until now: send at once, then coalesce what follows for one window.
+    if (this.windowTimer === undefined || this.inputSinceFlush) {
+      // Quiet until now, or the user just typed (this is likely the echo): send at once, then coalesce
+      // what follows for one window.
       this.flush();
-      this.openWindow();
+      if (this.windowTimer === undefined) this.openWindow();
     } else if (this.pendingSize >= this.options.flushBytes) {
       this.flush();
     }
   }
 
+  /** The client sent input: the next output (its echo) should not wait for the window. */
+  noteInput(): void {
+    this.inputSinceFlush = true;
+  }
+
   /** Sends whatever is pending now. */
   flush(): void {
     if (this.pendingSize === 0 || this.disposed) return;
+    this.inputSinceFlush = false;
     const chunks = this.pending;
     const size = this.pendingSize;
     this.pending = [];

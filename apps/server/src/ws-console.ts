@@ -151,6 +151,7 @@ export function runConsole(ws: WebSocket, ctx: ConsoleContext): ConsoleHandle {
         ? data
         : Buffer.from(data);
     if (isBinary) {
+      batcher.noteInput();
       if (buffer.length > 0 && !stream.push(buffer)) ws.pause();
       return;
     }

@@ -1,0 +1,174 @@
+// What the scenarios stand on: the sshd fixture, a termrelay server process, and three kinds of terminal
+// client that all look the same to a scenario — the OpenSSH client, ssh2 directly, and the relay over a
+// WebSocket (with or without flow=ack).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ssh2 from 'ssh2';
+import WebSocket from 'ws';
+import { freePort, OutputWatcher } from '@termrelay/test-sshd';
+
+const MAIN = fileURLToPath(new URL('../apps/server/dist/main.js', import.meta.url));
+
+export function rssOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+export function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1], n: sorted.length };
+}
+
+export async function startRelay(sshd, consoleOverrides = {}) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'termrelay-bench-'));
+  const path = join(dir, 'config.json');
+  const origin = `http://127.0.0.1:${port}`;
+  writeFileSync(
+    path,
+    JSON.stringify({
+      listen: { host: '127.0.0.1', port },
+      publicOrigins: [origin],
+      log: { level: 'warn' },
+      console: { idleTimeoutMs: 0, maxSessions: 2000, ...consoleOverrides },
+      targets: [
+        {
+          id: 'vm1',
+          label: 'bench',
+          host: sshd.host,
+          port: sshd.port,
+          username: sshd.username,
+          privateKeyPath: sshd.clientPrivateKeyPath,
+          hostKeyFingerprints: [sshd.hostKeyFingerprint],
+        },
+      ],
+    }),
+  );
+  const child = spawn(process.execPath, [MAIN, '--config', path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  while (!out.includes('open http://')) {
+    if (child.exitCode !== null) throw new Error(`termrelay exited: ${out}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { child, port, origin, pid: child.pid, stop: () => child.kill('SIGKILL') };
+}
+
+/** A terminal over the relay: binary frames in and out, optional acks. */
+export async function relayTerminal(relay, { flowAck = false, cols = 120, rows = 40 } = {}) {
+  const query = `cols=${cols}&rows=${rows}${flowAck ? '&flow=ack' : ''}`;
+  const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/api/targets/vm1/console?${query}`, {
+    origin: relay.origin,
+  });
+  const watcher = new OutputWatcher();
+  const term = { kind: flowAck ? 'relay+ack' : 'relay', watcher, frames: 0, openedAt: 0, readyAt: 0 };
+  term.openedAt = performance.now();
+  let unacked = 0;
+  await new Promise((resolve, reject) => {
+    ws.on('message', (data, binary) => {
+      if (!binary) {
+        if (JSON.parse(String(data)).type === 'ready') {
+          term.readyAt = performance.now();
+          resolve();
+        }
+        return;
+      }
+      term.frames++;
+      watcher.feed(data);
+      if (flowAck) {
+        unacked += data.length;
+        if (unacked >= 64 * 1024) {
+          ws.send(JSON.stringify({ type: 'ack', bytes: unacked }));
+          unacked = 0;
+        }
+      }
+    });
+    ws.once('error', reject);
+    ws.once('close', (code) => reject(new Error(`closed ${code}`)));
+  });
+  if (flowAck) {
+    // Ack what is left when output pauses, as the web app does.
+    term.ackTimer = setInterval(() => {
+      if (unacked > 0 && ws.readyState === WebSocket.OPEN) {
+        ws.send(JSON.stringify({ type: 'ack', bytes: unacked }));
+        unacked = 0;
+      }
+    }, 20);
+  }
+  term.write = (text) => ws.send(Buffer.from(text), { binary: true });
+  term.close = () => {
+    clearInterval(term.ackTimer);
+    ws.terminate();
+  };
+  term.ws = ws;
+  return term;
+}
+
+/** A terminal straight over ssh2 (a shell channel, no WebSocket): the relay's own SSH library alone. */
+export async function ssh2Terminal(sshd, { cols = 120, rows = 40 } = {}) {
+  const client = new ssh2.Client();
+  const watcher = new OutputWatcher();
+  const term = { kind: 'ssh2', watcher, frames: 0 };
+  await new Promise((resolve, reject) => {
+    client.once('ready', resolve).once('error', reject);
+    client.connect({
+      host: sshd.host,
+      port: sshd.port,
+      username: sshd.username,
+      privateKey: sshd.clientPrivateKey,
+      hostVerifier: () => true,
+    });
+  });
+  const channel = await new Promise((resolve, reject) =>
+    client.shell({ cols, rows, term: 'xterm-256color' }, (err, ch) => (err ? reject(err) : resolve(ch))),
+  );
+  channel.on('data', (d) => {
+    term.frames++;
+    watcher.feed(d);
+  });
+  term.write = (text) => channel.write(text);
+  term.close = () => client.end();
+  return term;
+}
+
+/** The OpenSSH client with a PTY (`ssh -tt`), output read from its stdout. */
+export function opensshTerminal(sshd) {
+  const child = spawn(
+    'ssh',
+    [
+      '-tt',
+      '-i',
+      sshd.clientPrivateKeyPath,
+      '-o',
+      `UserKnownHostsFile=${sshd.knownHostsPath}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-p',
+      String(sshd.port),
+      `${sshd.username}@127.0.0.1`,
+    ],
+    { stdio: ['pipe', 'pipe', 'ignore'] },
+  );
+  const watcher = new OutputWatcher();
+  child.stdout.on('data', (d) => watcher.feed(d));
+  return {
+    kind: 'openssh',
+    watcher,
+    frames: 0,
+    write: (text) => child.stdin.write(text),
+    close: () => child.kill('SIGKILL'),
+  };
+}
+
+/** Waits for a shell prompt, then turns off echo so only command output counts. */
+export async function prepare(term) {
+  term.write('stty -echo; export PS1="__P__ "; echo RE""ADY\n');
+  await term.watcher.waitFor(/READY/, 15_000);
+  await new Promise((r) => setTimeout(r, 100));
+}

@@ -1,0 +1,92 @@
+// `npm run bench` (add `-- --quick` for the under-a-minute smoke run): starts a real sshd and a termrelay
+// server, runs every scenario, prints a table and writes the results (and a chart) under bench/results/.
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { startSshd } from '@termrelay/test-sshd';
+import { chart } from './chart.mjs';
+import { startRelay } from './lib.mjs';
+import { connectTime, ctrlC, echoLatency, memory, throughput } from './scenarios.mjs';
+
+const quick = process.argv.includes('--quick');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
+const SCENARIOS = { throughput, echoLatency, ctrlC, memory, connectTime };
+
+const sshd = await startSshd({ extraConfig: ['MaxSessions 1000'] });
+const relay = await startRelay(sshd);
+const results = {
+  date: new Date().toISOString(),
+  machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  quick,
+  scenarios: {},
+};
+try {
+  for (const [name, scenario] of Object.entries(SCENARIOS)) {
+    if (only && !only.includes(name)) continue;
+    const started = Date.now();
+    results.scenarios[name] = await scenario({ sshd, relay, quick });
+    process.stderr.write(`\r\x1b[K  ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+} finally {
+  relay.stop();
+  await sshd.stop();
+}
+
+const s = results.scenarios;
+const rows = [];
+if (s.throughput) {
+  const t = s.throughput;
+  rows.push([
+    'throughput MB/s',
+    `openssh ${t.mbps.openssh} · ssh2 ${t.mbps.ssh2} · relay ${t.mbps.relay} · relay+ack ${t.mbps['relay+ack']}`,
+  ]);
+  rows.push(['  relay / ssh2', `${t.ratioRelay} (goal ≥ 0.90) · with acks ${t.ratioRelayAck}`]);
+  rows.push([
+    '  frames under flood',
+    `${t.relayFramesPerSecond}/s, average ${t.relayAverageFrameBytes} bytes`,
+  ]);
+}
+if (s.echoLatency) {
+  const e = s.echoLatency;
+  rows.push([
+    'echo ms p50/p99 idle',
+    `ssh2 ${e.ssh2.p50}/${e.ssh2.p99} · relay ${e.relay.p50}/${e.relay.p99} · added ${e.addedIdle.p50}/${e.addedIdle.p99} (goal ≤ 0.5/2)`,
+  ]);
+  rows.push([
+    'echo ms beside a flood',
+    `ssh2 ${e['ssh2+flood'].p50}/${e['ssh2+flood'].p99} · relay ${e['relay+flood'].p50}/${e['relay+flood'].p99} (goal p99 ≤ 20)`,
+  ]);
+  rows.push(['  frames per keystroke', `relay ${e.relay.framesPerKeystroke} (goal 1)`]);
+}
+if (s.ctrlC)
+  rows.push([
+    'Ctrl+C under flood ms',
+    `relay ${s.ctrlC.relay.p50} (max ${s.ctrlC.relay.max}) · relay+ack ${s.ctrlC['relay+ack'].p50} (max ${s.ctrlC['relay+ack'].max})`,
+  ]);
+if (s.memory) {
+  const m = s.memory;
+  rows.push([
+    'relay RSS MiB by idle sessions',
+    Object.entries(m.rssMiB)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(' · '),
+  ]);
+  rows.push(['  per idle session', `${m.perIdleSessionKiB} KiB (goal ≤ 300)`]);
+  rows.push(['  stalled client growth', `${m.stalledClientGrowthMiB} MiB (goal ≤ output cap 1 MiB + 2 MiB)`]);
+}
+if (s.connectTime)
+  rows.push([
+    'connect → ready ms',
+    `p50 ${s.connectTime.p50} · p99 ${s.connectTime.p99} over ${s.connectTime.sessions}`,
+  ]);
+
+const width = Math.max(...rows.map(([k]) => k.length));
+console.log(`\ntermrelay bench${quick ? ' (quick)' : ''} — ${results.machine}`);
+for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+
+const base = new URL(`./results/${quick ? 'quick' : 'latest'}`, import.meta.url);
+writeFileSync(new URL(`${base.href}.json`), `${JSON.stringify(results, null, 2)}\n`);
+if (s.throughput && s.echoLatency) writeFileSync(new URL(`${base.href}.svg`), chart(results));
+console.log(`\nwrote bench/results/${quick ? 'quick' : 'latest'}.json`);
