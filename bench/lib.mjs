@@ -2,15 +2,10 @@
 // client that all look the same to a scenario — the OpenSSH client, ssh2 directly, and the relay over a
 // WebSocket (with or without flow=ack).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import WebSocket from 'ws';
-import { freePort, OutputWatcher } from '@termrelay/test-sshd';
-
-const MAIN = fileURLToPath(new URL('../apps/server/dist/main.js', import.meta.url));
+import { OutputWatcher, startTermrelayProcess } from '@termrelay/test-sshd';
 
 export function rssOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -24,38 +19,20 @@ export function stats(values) {
 }
 
 export async function startRelay(sshd, consoleOverrides = {}) {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'termrelay-bench-'));
-  const path = join(dir, 'config.json');
-  const origin = `http://127.0.0.1:${port}`;
-  writeFileSync(
-    path,
-    JSON.stringify({
-      listen: { host: '127.0.0.1', port },
-      publicOrigins: [origin],
-      log: { level: 'warn' },
-      console: { idleTimeoutMs: 0, maxSessions: 2000, ...consoleOverrides },
-      targets: [
-        {
-          id: 'vm1',
-          label: 'bench',
-          host: sshd.host,
-          port: sshd.port,
-          username: sshd.username,
-          privateKeyPath: sshd.clientPrivateKeyPath,
-          hostKeyFingerprints: [sshd.hostKeyFingerprint],
-        },
-      ],
-    }),
-  );
-  const child = spawn(process.execPath, [MAIN, '--config', path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (c) => (out += c));
-  while (!out.includes('open http://')) {
-    if (child.exitCode !== null) throw new Error(`termrelay exited: ${out}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { child, port, origin, pid: child.pid, stop: () => child.kill('SIGKILL') };
+  return await startTermrelayProcess({
+    console: { idleTimeoutMs: 0, maxSessions: 2000, ...consoleOverrides },
+    targets: [
+      {
+        id: 'vm1',
+        label: 'bench',
+        host: sshd.host,
+        port: sshd.port,
+        username: sshd.username,
+        privateKeyPath: sshd.clientPrivateKeyPath,
+        hostKeyFingerprints: [sshd.hostKeyFingerprint],
+      },
+    ],
+  });
 }
 
 /** A terminal over the relay: binary frames in and out, optional acks. */
@@ -137,24 +114,7 @@ export async function ssh2Terminal(sshd, { cols = 120, rows = 40 } = {}) {
 
 /** The OpenSSH client with a PTY (`ssh -tt`), output read from its stdout. */
 export function opensshTerminal(sshd) {
-  const child = spawn(
-    'ssh',
-    [
-      '-tt',
-      '-i',
-      sshd.clientPrivateKeyPath,
-      '-o',
-      `UserKnownHostsFile=${sshd.knownHostsPath}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'BatchMode=yes',
-      '-p',
-      String(sshd.port),
-      `${sshd.username}@127.0.0.1`,
-    ],
-    { stdio: ['pipe', 'pipe', 'ignore'] },
-  );
+  const child = spawn('ssh', ['-tt', ...sshd.sshArgs()], { stdio: ['pipe', 'pipe', 'ignore'] });
   const watcher = new OutputWatcher();
   child.stdout.on('data', (d) => watcher.feed(d));
   return {

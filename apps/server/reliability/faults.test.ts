@@ -1,7 +1,7 @@
 // Faults on either side end only the affected session, with the right close code, within its bound;
 // every other session keeps working, and credentials are released exactly once each time.
 import { createServer, type Socket } from 'node:net';
-import { freePort, startSshd, type TestSshd } from '@termrelay/test-sshd';
+import { freePort, startSshd, startTermrelayProcess, type TestSshd } from '@termrelay/test-sshd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConsoleClient,
@@ -10,7 +10,7 @@ import {
   targetConfig,
   type TestServer,
 } from '../src/testing/harness.js';
-import { CredentialAudit, record, rssOf, startServerProcess } from './support.js';
+import { CredentialAudit, record, rssOf } from './support.js';
 
 let sshd: TestSshd;
 beforeAll(async () => {
@@ -156,20 +156,20 @@ describe('faults', () => {
   });
 
   it('a browser that reads nothing while the remote floods is ended with 4005, and server memory stays bounded', async () => {
-    const proc = await startServerProcess({
+    const proc = await startTermrelayProcess({
       targets: [targetConfig(sshd)],
       console: { writeTimeoutMs: 2000, idleTimeoutMs: 0 },
     });
     try {
-      const slow = ConsoleClient.open(`${proc.url}/api/targets/vm1/console`, { origin: proc.origin });
+      const slow = ConsoleClient.open(`${proc.wsUrl}/api/targets/vm1/console`, { origin: proc.origin });
       await slow.ready();
-      const baseline = rssOf(proc.child.pid ?? 0);
+      const baseline = rssOf(proc.pid);
       const socket = (slow.ws as unknown as { _socket: Socket })._socket;
       slow.type('cat /dev/zero\n');
       socket.pause();
       let peak = baseline;
-      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(proc.child.pid ?? 0))), 50);
-      const bystander = ConsoleClient.open(`${proc.url}/api/targets/vm1/console`, { origin: proc.origin });
+      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(proc.pid))), 50);
+      const bystander = ConsoleClient.open(`${proc.wsUrl}/api/targets/vm1/console`, { origin: proc.origin });
       await bystander.ready();
       await stillEchoes(bystander, 'during');
       // The kernel buffers fill, a frame waits writeTimeoutMs, and the server gives up on this client;
@@ -203,10 +203,10 @@ describe('faults', () => {
   });
 
   it('SIGTERM with 50 live sessions: every client gets 1001 and the process exits within 5 s', async () => {
-    const proc = await startServerProcess({ targets: [targetConfig(sshd)] });
+    const proc = await startTermrelayProcess({ targets: [targetConfig(sshd)] });
     const clients: ConsoleClient[] = [];
     for (let i = 0; i < 50; i++) {
-      clients.push(ConsoleClient.open(`${proc.url}/api/targets/vm1/console`, { origin: proc.origin }));
+      clients.push(ConsoleClient.open(`${proc.wsUrl}/api/targets/vm1/console`, { origin: proc.origin }));
     }
     await Promise.all(clients.map((c) => c.ready(30_000)));
     const started = Date.now();

@@ -6,24 +6,7 @@ import { descendants, startSshd } from './sshd.js';
 describe('startSshd', () => {
   it('serves OpenSSH logins with its own keys, and stop() removes it with its sessions', async () => {
     const sshd = await startSshd();
-    const out = execFileSync(
-      'ssh',
-      [
-        '-i',
-        sshd.clientPrivateKeyPath,
-        '-o',
-        `UserKnownHostsFile=${sshd.knownHostsPath}`,
-        '-o',
-        'StrictHostKeyChecking=yes',
-        '-o',
-        'BatchMode=yes',
-        '-p',
-        String(sshd.port),
-        `${sshd.username}@127.0.0.1`,
-        'echo ok-$((2*21))',
-      ],
-      { encoding: 'utf8' },
-    );
+    const out = execFileSync('ssh', [...sshd.sshArgs(), 'echo ok-$((2*21))'], { encoding: 'utf8' });
     expect(out.trim()).toBe('ok-42');
     expect(sshd.hostKeyFingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
     await sshd.stop();

@@ -39,6 +39,8 @@ export interface TestSshd {
   readonly dir: string;
   /** The sshd's stderr so far (it runs with -e). */
   log(): string;
+  /** Arguments for the OpenSSH client to log in here with the host key checked (add a command). */
+  sshArgs(): string[];
   /** Kills sshd and every session it serves, then removes its folder. Idempotent. */
   stop(): Promise<void>;
 }
@@ -152,6 +154,19 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
     password,
     dir,
     log: () => log,
+    sshArgs: () => [
+      '-i',
+      clientPrivateKeyPath,
+      '-o',
+      `UserKnownHostsFile=${knownHostsPath}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-p',
+      String(port),
+      `${user.name}@127.0.0.1`,
+    ],
     stop: () => (stopped ??= stopSshd(child, dir)),
   };
 }

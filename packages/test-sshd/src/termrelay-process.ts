@@ -1,0 +1,73 @@
+// Starts the termrelay server built from this repository as its own process, with a given config, on a
+// free loopback port, and waits until it listens: what e2e, the reliability suite and the bench need to
+// signal the server or measure it from outside.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './sshd.js';
+
+/** The built server's entry point in this repository. */
+export const TERMRELAY_MAIN = fileURLToPath(new URL('../../../apps/server/dist/main.js', import.meta.url));
+
+export interface TermrelayProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly port: number;
+  /** `http://127.0.0.1:PORT`: the page's origin, allowed in publicOrigins unless the config sets them. */
+  readonly origin: string;
+  /** `ws://127.0.0.1:PORT`. */
+  readonly wsUrl: string;
+  /** Everything the process printed so far. */
+  output(): string;
+  readonly exited: Promise<number | null>;
+  /** SIGKILLs it and removes its config folder. */
+  stop(): void;
+}
+
+export async function startTermrelayProcess(
+  config: Record<string, unknown>,
+  options: { startTimeoutMs?: number } = {},
+): Promise<TermrelayProcess> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'termrelay-proc-'));
+  const path = join(dir, 'config.json');
+  writeFileSync(
+    path,
+    JSON.stringify({
+      listen: { host: '127.0.0.1', port },
+      publicOrigins: [origin],
+      log: { level: 'warn' },
+      ...config,
+    }),
+  );
+  const child = spawn(process.execPath, [TERMRELAY_MAIN, '--config', path], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-256 * 1024)));
+  child.stderr?.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-256 * 1024)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  void exited.then(() => rmSync(dir, { recursive: true, force: true }));
+  const timeoutMs = options.startTimeoutMs ?? 15_000;
+  const started = Date.now();
+  while (!out.includes('open http://')) {
+    if (child.exitCode !== null || Date.now() - started > timeoutMs) {
+      child.kill('SIGKILL');
+      throw new Error(`termrelay did not start:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    child,
+    pid: child.pid ?? 0,
+    port,
+    origin,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    output: () => out,
+    exited,
+    stop: () => child.kill('SIGKILL'),
+  };
+}
