@@ -51,3 +51,18 @@ export function staticCredentials(options: StaticCredentialsOptions): Credential
     release() {},
   };
 }
+
+/**
+ * Returns a function that calls `provider.release()` the first time it is called and never again, with
+ * any error it throws or rejects with ignored: teardown must go on whatever the provider does.
+ */
+export function releaser(provider: CredentialProvider): () => void {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    void Promise.resolve()
+      .then(() => provider.release())
+      .catch(() => {});
+  };
+}

@@ -9,7 +9,7 @@ export {
   isRelayError,
 } from './causes.js';
 export type { EndCause, EndCauseKind } from './causes.js';
-export { staticCredentials } from './credentials.js';
+export { staticCredentials, releaser } from './credentials.js';
 export type { Credentials, CredentialProvider, StaticCredentialsOptions } from './credentials.js';
 export { tcpDialer, dialWithTimeout, closeDialed } from './dial.js';
 export type { Dialer, DialedConnection, TcpDialOptions } from './dial.js';

@@ -3,7 +3,7 @@
 // and credentials are checked the same way as the target's.
 import type { Client, ClientChannel } from 'ssh2';
 import { RelayError } from './causes.js';
-import type { CredentialProvider } from './credentials.js';
+import { releaser, type CredentialProvider } from './credentials.js';
 import { closeDialed, tcpDialer, type DialedConnection, type Dialer } from './dial.js';
 import type { HostKeyPolicy } from './host-key.js';
 import { sshConnect } from './ssh-connect.js';
@@ -36,14 +36,7 @@ export function jumpDialer(options: JumpDialOptions): Dialer {
   const dialBastion = jump.dialer ?? tcpDialer({ host: jump.host, port: jumpPort });
 
   return async (signal) => {
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      void Promise.resolve()
-        .then(() => jump.credentials.release())
-        .catch(() => {});
-    };
+    const release = releaser(jump.credentials);
     let bastion: DialedConnection | undefined;
     let client: Client | undefined;
     try {

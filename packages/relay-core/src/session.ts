@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2';
 import { causeFromError, describeCause, exitMessage, RelayError, type EndCause } from './causes.js';
 import { systemClock, type Clock } from './clock.js';
-import type { CredentialProvider } from './credentials.js';
+import { releaser, type CredentialProvider } from './credentials.js';
 import { closeDialed, dialWithTimeout, tcpDialer, type DialedConnection, type Dialer } from './dial.js';
 import type { HostKeyPolicy } from './host-key.js';
 import { jumpDialer, type JumpHost } from './jump.js';
@@ -125,8 +125,8 @@ export class RelaySession implements Disposable {
   private resolveEnded!: (cause: EndCause) => void;
   private channel: ClientChannel | undefined;
   private exit: { code: number | null; signal: string | null } | undefined;
-  private released = false;
-  private acquired = false;
+  /** Set once acquire() is called: from then on, teardown must release. */
+  private release: (() => void) | undefined;
   private endCause: EndCause | undefined;
   private currentState: SessionState = 'connecting';
 
@@ -226,7 +226,7 @@ export class RelaySession implements Disposable {
     try {
       const target = this.options.target;
       const port = target.port ?? 22;
-      this.acquired = true;
+      this.release = releaser(target.credentials);
       const credentials = await target.credentials.acquire(signal).catch((error: unknown) => {
         if (error instanceof RelayError) throw error;
         throw new RelayError('auth-failed', `cannot obtain credentials: ${String(error)}`, { cause: error });
@@ -396,18 +396,10 @@ export class RelaySession implements Disposable {
     this.controller.abort(new RelayError('aborted'));
     this.store.dispose();
     this.channel = undefined;
-    this.release();
+    this.release?.();
     this.readyEmitter.dispose();
     this.endEmitter.fire(cause);
     this.endEmitter.dispose();
     this.resolveEnded(cause);
-  }
-
-  private release(): void {
-    if (!this.acquired || this.released) return;
-    this.released = true;
-    void Promise.resolve()
-      .then(() => this.options.target.credentials.release())
-      .catch(() => {});
   }
 }
