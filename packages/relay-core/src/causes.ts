@@ -1,5 +1,6 @@
-// Why a session ended: one coded cause, set exactly once. This file is the single list of causes and the
-// words a person reads for each; transports map a cause to their own close codes.
+// Why a session ended: one coded cause, set exactly once. This file is the single list of relay-level
+// causes, each with a short technical default message for logs. What a person reads, and the close code
+// a transport sends, belong to the transport (termrelay's are in @termrelay/protocol's table of ends).
 
 export const END_CAUSE_KINDS = [
   'exit',
@@ -11,6 +12,7 @@ export const END_CAUSE_KINDS = [
   'target-unresponsive',
   'connect-failed',
   'auth-failed',
+  'credentials-unavailable',
   'host-key-rejected',
   'aborted',
   'error',
@@ -24,7 +26,7 @@ export interface EndCause {
   readonly exitCode?: number | null;
   /** For `exit`: the signal name without `SIG` (`'KILL'`), or null. */
   readonly exitSignal?: string | null;
-  /** A short human sentence; never contains credentials. */
+  /** A short sentence for logs (may name hosts, users and paths); never contains credentials. */
   readonly message: string;
   /** The underlying error, kept for logs. */
   readonly error?: Error;
@@ -40,12 +42,13 @@ const WORDS: Record<EndCauseKind, string> = {
   'target-unresponsive': 'The target stopped answering',
   'connect-failed': 'Cannot connect to the target',
   'auth-failed': 'The target refused authentication',
+  'credentials-unavailable': 'The credentials for the target could not be obtained',
   'host-key-rejected': "The target's host key was rejected",
   aborted: 'The session was stopped',
   error: 'Internal error',
 };
 
-/** The default sentence for a cause kind. */
+/** The default log message for a cause kind. */
 export function describeCause(kind: EndCauseKind): string {
   return WORDS[kind];
 }

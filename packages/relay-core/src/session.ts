@@ -229,7 +229,9 @@ export class RelaySession implements Disposable {
       this.release = releaser(target.credentials);
       const credentials = await target.credentials.acquire(signal).catch((error: unknown) => {
         if (error instanceof RelayError) throw error;
-        throw new RelayError('auth-failed', `cannot obtain credentials: ${String(error)}`, { cause: error });
+        throw new RelayError('credentials-unavailable', `cannot obtain credentials: ${String(error)}`, {
+          cause: error,
+        });
       });
       if (this.endCause) return;
 

@@ -105,7 +105,7 @@ export async function sshConnect(options: SshConnectOptions): Promise<Client> {
     } catch (error) {
       // ssh2 throws synchronously for a malformed private key.
       fail(
-        new RelayError('auth-failed', `cannot use the private key: ${(error as Error).message}`, {
+        new RelayError('credentials-unavailable', `cannot use the private key: ${(error as Error).message}`, {
           cause: error,
         }),
       );

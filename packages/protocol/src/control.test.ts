@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CloseCode, describeClose, parseClientControl, parseServerControl } from './index.js';
+import { parseClientControl, parseServerControl } from './control.js';
 
 describe('parseClientControl', () => {
   it('accepts resize and ack messages in range', () => {
@@ -38,22 +38,7 @@ describe('parseClientControl', () => {
   });
 });
 
-describe('describeClose', () => {
-  it('says each end in words', () => {
-    expect(describeClose(CloseCode.ShellExited, '', { exit: { code: 3, signal: null } })).toBe(
-      'Shell exited with code 3',
-    );
-    expect(describeClose(CloseCode.IdleTimeout, '', { idleTimeoutMs: 1_800_000 })).toBe(
-      'Session ended: idle for 30 minutes',
-    );
-    expect(describeClose(CloseCode.IdleTimeout, 'idle for 5 seconds')).toBe(
-      'Session ended: idle for 5 seconds',
-    );
-    expect(describeClose(CloseCode.CannotConnect)).toBe('Cannot reach the host');
-    expect(describeClose(CloseCode.HostKeyRejected)).toMatch(/^Host key rejected/);
-    expect(describeClose(4999, 'odd')).toBe('Session ended: odd');
-  });
-
+describe('parseServerControl', () => {
   it('reads server control messages and ignores the rest', () => {
     expect(parseServerControl('{"type":"exit","code":3,"signal":null}')).toEqual({
       type: 'exit',
@@ -61,6 +46,8 @@ describe('describeClose', () => {
       signal: null,
     });
     expect(parseServerControl('{"type":"ready"}')).toEqual({ type: 'ready' });
+    expect(parseServerControl('{"type":"ready","session":"abc"}')).toEqual({ type: 'ready', session: 'abc' });
     expect(parseServerControl('nope')).toBeUndefined();
+    expect(parseServerControl('null')).toBeUndefined();
   });
 });
