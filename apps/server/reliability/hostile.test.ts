@@ -1,7 +1,9 @@
 // Hostile input: the server never crashes, never leaks, and answers as documented — and other sessions
 // never notice.
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { startSshd, type TestSshd } from '@termrelay/test-sshd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,7 +14,9 @@ import {
   startTestServer,
   type TestServer,
 } from '../src/testing/harness.js';
-import { record, size } from './support.js';
+import { percentile, record, size } from './support.js';
+
+const FLOOD_CLIENT = fileURLToPath(new URL('./control-flood-client.mjs', import.meta.url));
 
 let sshd: TestSshd;
 let server: TestServer;
@@ -23,6 +27,8 @@ beforeAll(async () => {
   server = await startTestServer(sshd, {
     auth: { mode: 'token', tokens: [TOKEN] },
     http: { headersTimeoutMs: 1000, requestTimeoutMs: 2000 },
+    // The malformed-message case sends 10,000 at once; the rate limit has its own case below.
+    console: { controlMessagesPerSecond: 100_000 },
   });
 });
 afterAll(async () => {
@@ -30,7 +36,9 @@ afterAll(async () => {
   await sshd?.stop();
 });
 
-const url = (query = '') => server.consoleUrl('vm1', `?token=${TOKEN}${query ? `&${query}` : ''}`);
+const AUTH = { Authorization: `Bearer ${TOKEN}` };
+const url = (query = '') => server.consoleUrl('vm1', query ? `?${query}` : '');
+const open = (query = '') => ConsoleClient.open(url(query), { headers: AUTH });
 
 async function echoes(client: ConsoleClient, tag: string): Promise<void> {
   const from = client.output.length;
@@ -47,7 +55,7 @@ function junk(i: number): string {
     () => `{"type":"resize","cols":${'9'.repeat(4 + (i % 400))},"rows":24}`,
     () => `{"type":"resize","cols":"80","rows":[24]}`,
     () => `{"type":"ack","bytes":${-i}}`,
-    () => `${'['.repeat(1 + (i % 5000))}`,
+    () => `${'['.repeat(1 + (i % 4000))}`,
     () => `{"a":${'{"a":'.repeat(i % 300)}1${'}'.repeat(i % 300)}}`,
     () => `{"__proto__":{"type":"resize","cols":1,"rows":1},"constructor":{"prototype":{"polluted":1}}}`,
     () => `{"type":"resize","cols":NaN,"rows":Infinity}`,
@@ -62,7 +70,7 @@ function junk(i: number): string {
 describe('hostile input', () => {
   it('ignores and counts thousands of malformed control messages; the session still echoes', async () => {
     const count = size(10_000, 10_000);
-    const client = ConsoleClient.open(url());
+    const client = open();
     await client.ready();
     const ignoredBefore = await totalIgnored();
     for (let i = 0; i < count; i++) client.ws.send(junk(i));
@@ -79,19 +87,19 @@ describe('hostile input', () => {
   });
 
   it('closes with 1007 on invalid UTF-8, 1009 on a 2 MiB frame and on fragments summing past the limit', async () => {
-    const bystander = ConsoleClient.open(url());
+    const bystander = open();
     await bystander.ready();
-    const utf8 = ConsoleClient.open(url());
+    const utf8 = open();
     await utf8.ready();
     utf8.ws.send(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), { binary: false });
     expect((await utf8.closed).code).toBe(1007);
 
-    const big = ConsoleClient.open(url());
+    const big = open();
     await big.ready();
     big.ws.send(Buffer.alloc(2 * 1024 * 1024), { binary: true });
     expect((await big.closed).code).toBe(1009);
 
-    const fragmented = ConsoleClient.open(url());
+    const fragmented = open();
     await fragmented.ready();
     const part = Buffer.alloc(400 * 1024, 0x61);
     for (let i = 0; i < 3; i++) fragmented.ws.send(part, { binary: true, fin: false });
@@ -107,9 +115,22 @@ describe('hostile input', () => {
     const sessionsBefore = 0;
     const base = `ws://127.0.0.1:${server.port}`;
     const cases: [string, string, Record<string, unknown>, number, string][] = [
-      ['bad origin', url(), { origin: 'http://evil.example' }, 403, 'origin_not_allowed'],
-      ['no origin', url(), {}, 403, 'origin_not_allowed'],
-      ['wrong token', server.consoleUrl('vm1', '?token=nope'), { origin: TEST_ORIGIN }, 401, 'unauthorized'],
+      ['bad origin', url(), { origin: 'http://evil.example', headers: AUTH }, 403, 'origin_not_allowed'],
+      ['no origin', url(), { headers: AUTH }, 403, 'origin_not_allowed'],
+      [
+        'wrong token',
+        url(),
+        { origin: TEST_ORIGIN, headers: { Authorization: 'Bearer nope' } },
+        401,
+        'unauthorized',
+      ],
+      [
+        'token in the URL',
+        server.consoleUrl('vm1', `?token=${TOKEN}`),
+        { origin: TEST_ORIGIN },
+        401,
+        'unauthorized',
+      ],
       [
         'token in a header nobody reads',
         server.consoleUrl('vm1'),
@@ -119,20 +140,33 @@ describe('hostile input', () => {
       ],
       [
         'unknown target',
-        `${base}/api/targets/ghost/console?token=${TOKEN}`,
-        { origin: TEST_ORIGIN },
+        `${base}/api/targets/ghost/console`,
+        { origin: TEST_ORIGIN, headers: AUTH },
         404,
         'target_not_found',
       ],
       [
         'path traversal',
-        `${base}/api/targets/..%2F..%2Fetc%2Fpasswd/console?token=${TOKEN}`,
-        { origin: TEST_ORIGIN },
+        `${base}/api/targets/..%2F..%2Fetc%2Fpasswd/console`,
+        { origin: TEST_ORIGIN, headers: AUTH },
         404,
         'target_not_found',
       ],
-      ['absurd cols', url('cols=1e9&rows=-4'), { origin: TEST_ORIGIN }, 400, 'bad_request'],
-      ['very long URL', url(`pad=${'x'.repeat(8000)}`), { origin: TEST_ORIGIN }, 414, 'bad_request'],
+      ['absurd cols', url('cols=1e9&rows=-4'), { origin: TEST_ORIGIN, headers: AUTH }, 400, 'bad_request'],
+      [
+        'very long URL',
+        url(`pad=${'x'.repeat(8000)}`),
+        { origin: TEST_ORIGIN, headers: AUTH },
+        414,
+        'bad_request',
+      ],
+      [
+        'a rebinding Host',
+        url(),
+        { origin: TEST_ORIGIN, headers: { ...AUTH, Host: 'rebind.attacker.example' } },
+        421,
+        'host_not_allowed',
+      ],
     ];
     for (const [name, target, options, status, code] of cases) {
       const refusal = await refusalOf(target, options);
@@ -143,7 +177,7 @@ describe('hostile input', () => {
   });
 
   it('drops random bytes sent instead of an HTTP request, and a half-sent handshake after the header timeout', async () => {
-    const bystander = ConsoleClient.open(url());
+    const bystander = open();
     await bystander.ready();
     const garbage = await new Promise<string>((resolve) => {
       const socket = connect(server.port, '127.0.0.1', () => socket.write(randomBytes(4096)));
@@ -157,9 +191,7 @@ describe('hostile input', () => {
     const started = Date.now();
     const slowlorisMs = await new Promise<number>((resolve) => {
       const socket = connect(server.port, '127.0.0.1', () =>
-        socket.write(
-          `GET /api/targets/vm1/console?token=${TOKEN} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n`,
-        ),
+        socket.write(`GET /api/targets/vm1/console HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n`),
       );
       socket.on('error', () => {});
       socket.on('close', () => resolve(Date.now() - started));
@@ -170,6 +202,67 @@ describe('hostile input', () => {
     await echoes(bystander, 'bystander');
     bystander.ws.close();
   });
+});
+
+describe('control-frame floods (security review)', () => {
+  it('keeps a typing session responsive while one client sends 1 MiB text frames and another floods small ones', async () => {
+    const flooding = await startTestServer(sshd, {
+      auth: { mode: 'token', tokens: [TOKEN] },
+      console: { maxInputFrameBytes: 2 * 1024 * 1024 },
+    });
+    try {
+      const typist = ConsoleClient.open(flooding.consoleUrl(), { headers: AUTH });
+      await typist.ready();
+      typist.type('cat\n');
+      await new Promise((r) => setTimeout(r, 300));
+      const durationMs = size(4000, 15_000);
+      // The attackers run as their own processes: their loops must not share the measured event loop.
+      const attack = (kind: string) =>
+        new Promise<Record<string, number>>((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            [FLOOD_CLIENT, flooding.consoleUrl(), TEST_ORIGIN, TOKEN, kind, String(durationMs)],
+            { stdio: ['ignore', 'pipe', 'inherit'] },
+          );
+          let out = '';
+          child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+          child.on('exit', () => {
+            try {
+              resolve(JSON.parse(out) as Record<string, number>);
+            } catch (error) {
+              reject(error instanceof Error ? error : new Error(String(error)));
+            }
+          });
+        });
+      const attacks = Promise.all([attack('big'), attack('small')]);
+      const latencies: number[] = [];
+      const until = Date.now() + durationMs;
+      for (let i = 0; Date.now() < until; i++) {
+        const from = typist.output.length;
+        const sent = performance.now();
+        typist.type(`k${i}\r`);
+        await typist.waitFor(new RegExp(`k${i}`), 10_000, from);
+        latencies.push(performance.now() - sent);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const [big, small] = await attacks;
+      const p50 = percentile(latencies, 50);
+      const p99 = percentile(latencies, 99);
+      record('control-flood', {
+        keystrokes: latencies.length,
+        echoP50Ms: Number(p50.toFixed(1)),
+        echoP99Ms: Number(p99.toFixed(1)),
+        bigFrameCloses: big,
+        smallFloodCloses: small,
+      });
+      expect(Object.keys(big)).toEqual(['1009']);
+      expect(Object.keys(small)).toEqual(['1008']);
+      expect(p99).toBeLessThan(50);
+      typist.ws.close();
+    } finally {
+      await flooding.close();
+    }
+  }, 120_000);
 });
 
 async function totalIgnored(): Promise<number> {

@@ -1,12 +1,27 @@
-// Who may open a console: with token auth, a token from `Authorization: Bearer`, the `termrelay_token`
-// cookie, or `?token=` on the URL, compared in constant time against every configured token.
+// Who is asking: turns a request into a principal, or a refusal. With token auth the token comes from
+// `Authorization: Bearer` or the HttpOnly `termrelay_token` cookie (set by POST /api/session), compared in
+// constant time against every configured token; never from the URL, where it would land in access logs.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Config } from './config.js';
 
 export const TOKEN_COOKIE = 'termrelay_token';
+/** Longest credential read from a request; anything longer is refused unread. */
+const MAX_CREDENTIAL_LENGTH = 4096;
 
-function cookie(header: string | undefined, name: string): string | undefined {
+/** Who opened a console. `id` is stable and safe to log; it never contains a secret. */
+export interface Principal {
+  readonly id: string;
+  /** False under `auth.mode: "none"`: anyone who reaches the port. */
+  readonly authenticated: boolean;
+}
+
+export type AuthResult =
+  { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly message: string };
+
+export type Authenticator = (req: IncomingMessage) => AuthResult;
+
+export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
@@ -21,25 +36,52 @@ function cookie(header: string | undefined, name: string): string | undefined {
   return undefined;
 }
 
-/** The token a request carries, wherever it carries it. */
-export function requestToken(req: IncomingMessage, url: URL): string | undefined {
+/** The bearer credential of `Authorization`, if any. */
+export function bearerToken(req: IncomingMessage): string | undefined {
   const authorization = req.headers.authorization;
   if (authorization?.startsWith('Bearer ')) return authorization.slice('Bearer '.length).trim();
-  return cookie(req.headers.cookie, TOKEN_COOKIE) ?? url.searchParams.get('token') ?? undefined;
+  return undefined;
+}
+
+/** The static token a request carries: the Authorization header first, then the cookie. */
+export function requestToken(req: IncomingMessage): string | undefined {
+  return bearerToken(req) ?? cookieValue(req.headers.cookie, TOKEN_COOKIE);
 }
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
-export function createAuthenticator(auth: Config['auth']): (req: IncomingMessage, url: URL) => boolean {
-  if (auth.mode === 'none') return () => true;
+const ANONYMOUS: AuthResult = { ok: true, principal: { id: 'anonymous', authenticated: false } };
+
+/** Checks one token against the configured ones; returns the matching token's principal. */
+export function createTokenChecker(
+  tokens: readonly string[],
+): (token: string | undefined) => Principal | undefined {
   // Hashing first gives equal lengths, so timingSafeEqual never leaks a token's length.
-  const accepted = auth.tokens.map(digest);
-  return (req, url) => {
-    const token = requestToken(req, url);
-    if (token === undefined || token.length > 4096) return false;
+  const accepted = tokens.map((token, index) => ({
+    hash: digest(token),
+    // Which token, named by a short hash of it: stable across restarts, useless to an attacker.
+    principal: {
+      id: `token-${digest(`termrelay:${token}`).toString('hex').slice(0, 12)}`,
+      authenticated: true,
+    },
+    index,
+  }));
+  return (token) => {
+    if (token === undefined || token.length === 0 || token.length > MAX_CREDENTIAL_LENGTH) return undefined;
     const given = digest(token);
-    let ok = false;
-    for (const candidate of accepted) ok = timingSafeEqual(candidate, given) || ok;
-    return ok;
+    let found: Principal | undefined;
+    for (const candidate of accepted) {
+      if (timingSafeEqual(candidate.hash, given)) found = candidate.principal;
+    }
+    return found;
+  };
+}
+
+export function createAuthenticator(auth: Config['auth']): Authenticator {
+  if (auth.mode === 'none') return () => ANONYMOUS;
+  const check = createTokenChecker(auth.tokens);
+  return (req) => {
+    const principal = check(requestToken(req));
+    return principal ? { ok: true, principal } : { ok: false, message: 'a valid token is required' };
   };
 }

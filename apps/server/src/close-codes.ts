@@ -1,32 +1,59 @@
-// From a session's end cause to the WebSocket close code and reason the browser gets. The codes
-// themselves are defined once, in @termrelay/protocol; this file only maps relay-core's causes onto them.
-import { CloseCode, formatDuration } from '@termrelay/protocol';
+// From a session's end to the close frame the client gets. Codes and words come from the one table in
+// @termrelay/protocol; this file only says which of its causes a relay-core cause is. The words never
+// carry the relay's details (hosts, users, paths, errnos): those go to the server log.
+import { endEntry, wordsFor, type EndCauseName, type EndContext } from '@termrelay/protocol';
 import type { EndCause, EndCauseKind } from '@termrelay/relay-core';
 
-/** Causes that only the WebSocket adapter can see; relay-core reports these sessions as aborted or closed. */
-export type TransportCause = 'client-too-slow' | 'invalid-text' | 'frame-too-large' | 'server-shutdown';
+/** Causes that only the transport sees; relay-core reports these sessions as aborted. */
+export type TransportCause =
+  | 'client-too-slow'
+  | 'invalid-text'
+  | 'policy-violation'
+  | 'frame-too-large'
+  | 'server-shutdown'
+  | 'taken-over'
+  | 'closed';
 
-const CODE_FOR_CAUSE: Record<EndCauseKind, number> = {
-  exit: CloseCode.ShellExited,
-  'target-closed': CloseCode.TargetLost,
-  'client-closed': CloseCode.ShellExited,
-  'idle-timeout': CloseCode.IdleTimeout,
-  'max-lifetime': CloseCode.MaxLifetime,
-  'client-unresponsive': CloseCode.ClientUnresponsive,
-  'target-unresponsive': CloseCode.TargetUnresponsive,
-  'connect-failed': CloseCode.CannotConnect,
-  'auth-failed': CloseCode.AuthFailed,
-  'host-key-rejected': CloseCode.HostKeyRejected,
-  aborted: CloseCode.ServerShutdown,
-  error: CloseCode.InternalError,
+const FROM_RELAY: Record<EndCauseKind, EndCauseName> = {
+  exit: 'exit',
+  'target-closed': 'target-closed',
+  'client-closed': 'closed',
+  'idle-timeout': 'idle-timeout',
+  'max-lifetime': 'max-lifetime',
+  'client-unresponsive': 'client-unresponsive',
+  'target-unresponsive': 'target-unresponsive',
+  'connect-failed': 'connect-failed',
+  'auth-failed': 'auth-failed',
+  'credentials-unavailable': 'credentials-unavailable',
+  'host-key-rejected': 'host-key-rejected',
+  aborted: 'server-shutdown',
+  error: 'error',
 };
 
-export const TRANSPORT_CLOSE: Record<TransportCause, { code: number; reason: string }> = {
-  'client-too-slow': { code: CloseCode.ClientTooSlow, reason: 'client too slow: output not written in time' },
-  'invalid-text': { code: CloseCode.InvalidText, reason: 'invalid UTF-8 in a text frame' },
-  'frame-too-large': { code: CloseCode.FrameTooLarge, reason: 'input frame too large' },
-  'server-shutdown': { code: CloseCode.ServerShutdown, reason: 'server shutting down' },
-};
+/** The table's cause for how a session ended: the transport's own cause wins over relay-core's. */
+export function endCauseName(cause: EndCause, transport?: TransportCause): EndCauseName {
+  return transport ?? FROM_RELAY[cause.kind];
+}
+
+export interface SessionLimits {
+  readonly idleTimeoutMs: number;
+  readonly maxLifetimeMs: number;
+}
+
+/** The close code and reason for an end: the table's words, completed with the configured limits. */
+export function closeFor(
+  name: EndCauseName,
+  limits?: SessionLimits,
+  cause?: EndCause,
+): { code: number; reason: string } {
+  const context: EndContext = {
+    ...(limits ? { idleTimeoutMs: limits.idleTimeoutMs, maxLifetimeMs: limits.maxLifetimeMs } : {}),
+    ...(cause?.kind === 'exit'
+      ? { exit: { code: cause.exitCode ?? null, signal: cause.exitSignal ?? null } }
+      : {}),
+  };
+  return { code: endEntry(name).code ?? 1000, reason: fitReason(wordsFor(name, context)) };
+}
 
 /** A close reason must fit in 123 bytes of UTF-8; cut on a character boundary. */
 export function fitReason(reason: string): string {
@@ -36,21 +63,4 @@ export function fitReason(reason: string): string {
   // Step back over UTF-8 continuation bytes so no character is split.
   while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
   return bytes.subarray(0, end).toString('utf8') + '...';
-}
-
-export interface SessionLimits {
-  readonly idleTimeoutMs: number;
-  readonly maxLifetimeMs: number;
-}
-
-export function closeForCause(cause: EndCause, limits?: SessionLimits): { code: number; reason: string } {
-  const code = CODE_FOR_CAUSE[cause.kind];
-  // The browser shows these reasons: name the configured limit rather than a generic sentence.
-  if (cause.kind === 'idle-timeout' && limits)
-    return { code, reason: `idle for ${formatDuration(limits.idleTimeoutMs)}` };
-  if (cause.kind === 'max-lifetime' && limits) {
-    return { code, reason: `reached its ${formatDuration(limits.maxLifetimeMs)} limit` };
-  }
-  // Causes carry only safe words: relay-core never puts credentials in a message.
-  return { code, reason: fitReason(cause.message) };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config.js';
-import { closeForCause, fitReason } from './close-codes.js';
+import { closeFor, endCauseName, fitReason } from './close-codes.js';
 
 const target = {
   id: 'vm1',
@@ -74,10 +74,25 @@ describe('parseConfig', () => {
 
 describe('close codes', () => {
   it('maps each cause to its code', () => {
-    expect(closeForCause({ kind: 'exit', exitCode: 0, message: 'bye' }).code).toBe(1000);
-    expect(closeForCause({ kind: 'idle-timeout', message: 'idle' }).code).toBe(4001);
-    expect(closeForCause({ kind: 'host-key-rejected', message: 'no' }).code).toBe(4012);
-    expect(closeForCause({ kind: 'target-closed', message: 'gone' }).code).toBe(4013);
+    const close = (cause: Parameters<typeof endCauseName>[0]) => closeFor(endCauseName(cause));
+    expect(close({ kind: 'exit', exitCode: 0, message: 'bye' }).code).toBe(1000);
+    expect(close({ kind: 'idle-timeout', message: 'idle' }).code).toBe(4001);
+    expect(close({ kind: 'host-key-rejected', message: 'no' }).code).toBe(4012);
+    expect(close({ kind: 'target-closed', message: 'gone' }).code).toBe(4013);
+    expect(close({ kind: 'credentials-unavailable', message: 'ENOENT /etc/x' }).code).toBe(4014);
+  });
+
+  it('sends the words of the table, never the details of the cause', () => {
+    const details = 'cannot connect to 10.0.0.5:22: connect ECONNREFUSED as ops with /etc/termrelay/id';
+    for (const kind of [
+      'connect-failed',
+      'auth-failed',
+      'credentials-unavailable',
+      'host-key-rejected',
+    ] as const) {
+      const { reason } = closeFor(endCauseName({ kind, message: details }));
+      expect(reason).not.toMatch(/10\.0\.0\.5|ECONNREFUSED|ops|\/etc/);
+    }
   });
 
   it('fits a reason into 123 bytes without splitting a character', () => {

@@ -1,5 +1,6 @@
 // The server's configuration: one schema with every default, validated at start-up. A bad config stops
 // start-up with a message that names the key and what is wrong with it.
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
@@ -93,6 +94,50 @@ const target = z.preprocess(
 
 const positiveMs = z.number().int().positive();
 
+/** An http(s) origin, normalised with the URL parser; paths, wildcards and other schemes are refused. */
+const origin = z.string().transform((value, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const problem = !url
+    ? 'must be an origin such as https://console.example.com'
+    : url.protocol !== 'http:' && url.protocol !== 'https:'
+      ? `must be http or https, got ${url.protocol}`
+      : value.includes('*')
+        ? 'wildcards are not supported: list each origin'
+        : url.username || url.password
+          ? 'must not contain credentials'
+          : (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash
+            ? 'must be an origin without a path, query or fragment'
+            : undefined;
+  if (problem || !url) {
+    ctx.addIssue({ code: 'custom', message: `${problem ?? 'invalid'} (got ${JSON.stringify(value)})` });
+    return z.NEVER;
+  }
+  return url.origin;
+});
+
+/** An IPv4 or IPv6 address, or a CIDR range of either. */
+const cidr = z.string().refine((value) => parseCidr(value) !== undefined, {
+  message: 'must be an IP address or CIDR range such as 10.0.0.0/8',
+});
+
+export function parseCidr(
+  value: string,
+): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
+  const [address = '', prefixText, extra] = value.split('/');
+  if (extra !== undefined) return undefined;
+  const version = isIP(address);
+  if (version === 0) return undefined;
+  const max = version === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (!/^\d{1,3}$/.test(prefixText ?? String(max)) || prefix > max) return undefined;
+  return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
+}
+
 export const consoleSchema = z
   .object({
     /** Largest input WebSocket message (ws maxPayload), across fragments. */
@@ -128,6 +173,20 @@ export const consoleSchema = z
     sshBufferBytes: z.number().int().min(1024).max(2_097_152).default(65_536),
     /** Most concurrent console sessions; further upgrades get 503. */
     maxSessions: z.number().int().positive().default(1000),
+    /**
+     * Most concurrent sessions one client may hold: per principal (the token or identity), or per address
+     * when auth is "none". Beyond it a console gets 429. 0 means unlimited; the docs recommend 10-20.
+     */
+    maxSessionsPerClient: z.number().int().min(0).default(0),
+    /** Largest control (text) frame; a larger one closes the console with 1009 before it is parsed. */
+    maxControlFrameBytes: z.number().int().min(256).max(65_536).default(4096),
+    /**
+     * Control messages a console may send per second (a burst of as many is allowed). Excess messages are
+     * ignored and counted; a client that sends more than twice this for a second is closed with 1008.
+     */
+    controlMessagesPerSecond: z.number().int().min(10).default(1000),
+    /** At most one SSH window-change per this interval; the latest size wins. 0 sends every resize. */
+    resizeIntervalMs: z.number().int().min(0).default(50),
     /** After a close frame is sent, how long to wait for the client's before dropping the socket. */
     closeTimeoutMs: positiveMs.default(2000),
   })
@@ -151,8 +210,30 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    /** Origins allowed to open a console; the default is the listen address itself. */
-    publicOrigins: z.array(z.url()).optional(),
+    /**
+     * Origins allowed to open a console, as `scheme://host[:port]` (http or https, no path, no wildcard);
+     * stored normalised (`HTTPS://EX.COM:443/` is `https://ex.com`). Their hosts are also the `Host`
+     * headers the server answers. The default is the listen address itself.
+     */
+    publicOrigins: z.array(origin).optional(),
+    /**
+     * Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are
+     * believed (for logs, per-client limits and HSTS). The default is none: the TCP peer is the client.
+     */
+    trustProxy: z.array(cidr).default([]),
+    /**
+     * Where Prometheus metrics are served. The default serves `/metrics` on the main port behind the same
+     * auth as the API; with `listen`, they are served there instead (and never on the main port), without auth.
+     */
+    metrics: z
+      .object({
+        listen: z
+          .object({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65535) })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
     /** Also allow the Vite dev server's origins (http://127.0.0.1:5173, http://localhost:5173). Development only. */
     devOrigins: z.boolean().default(false),
     auth: z
@@ -161,7 +242,15 @@ export const configSchema = z
         z
           .object({
             mode: z.literal('token'),
-            tokens: z.array(z.string().min(16, 'tokens must be at least 16 characters')).min(1),
+            tokens: z
+              .array(
+                z
+                  .string()
+                  .min(16, 'tokens must be at least 16 characters')
+                  .max(4096)
+                  .regex(/^\S+$/, 'tokens must not contain whitespace'),
+              )
+              .min(1),
           })
           .strict(),
       ])
@@ -203,7 +292,14 @@ export const configSchema = z
     }
   });
 
-export type Config = z.infer<typeof configSchema> & { publicOrigins: string[] };
+export type Config = z.infer<typeof configSchema> & {
+  publicOrigins: string[];
+  /**
+   * Set when the server made up its own token because `auth.mode` was "none" with a local target (or came
+   * from TERMRELAY_TOKEN): the token to print in the URL a person opens. Never logged.
+   */
+  startupToken?: string;
+};
 export type ConsoleConfig = z.infer<typeof consoleSchema>;
 export type TargetConfig = z.infer<typeof target>;
 export type SshTargetConfig = z.infer<typeof sshTarget>;
@@ -254,13 +350,33 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
   const result = configSchema.safeParse(input);
   if (!result.success) throw new ConfigError(`invalid configuration:\n${formatIssues(result.error)}`);
   const config = result.data;
+  const startupToken = needsStartupToken(config) ? startupTokenFrom(env) : undefined;
   return {
     ...config,
+    ...(startupToken ? { auth: { mode: 'token' as const, tokens: [startupToken] }, startupToken } : {}),
     publicOrigins: [
       ...(config.publicOrigins ?? [originOf(config.listen.host, config.listen.port)]),
       ...(config.devOrigins ? DEV_ORIGINS : []),
     ],
   };
+}
+
+/**
+ * A shell on this machine must never be open to whoever can reach the port: other local users and
+ * processes can forge an Origin header. So "none" with a local target means a token made up at start.
+ */
+function needsStartupToken(config: z.infer<typeof configSchema>): boolean {
+  return config.auth.mode === 'none' && config.targets.some((t) => t.kind === 'local');
+}
+
+/** TERMRELAY_TOKEN when set (checked like a configured token), else 128 random bits. */
+function startupTokenFrom(env: NodeJS.ProcessEnv): string {
+  const given = env.TERMRELAY_TOKEN;
+  if (given === undefined || given === '') return randomBytes(16).toString('base64url');
+  if (given.length < 16 || given.length > 4096 || /\s/.test(given)) {
+    throw new ConfigError('TERMRELAY_TOKEN must be 16 to 4096 characters without whitespace');
+  }
+  return given;
 }
 
 /** With no config file: this machine's own shell on 127.0.0.1:8080, for a first look and for development. */

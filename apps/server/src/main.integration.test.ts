@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startSshd, type TestSshd } from '@termrelay/test-sshd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleClient, TEST_ORIGIN, targetConfig } from './testing/harness.js';
+import { ConsoleClient, refusalOf, TEST_ORIGIN, targetConfig } from './testing/harness.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'termrelay-main-'));
@@ -53,13 +53,29 @@ describe('the termrelay command', () => {
     expect(version.out().trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
-  it('without a config, serves the local target and refuses to do so beyond loopback without auth', async () => {
+  it('without a config, serves the local target only with the token it prints, and never beyond loopback without auth', async () => {
     const port = await freePort();
     const proc = run([], { PORT: String(port) });
     await waitListening(proc);
-    expect(proc.out()).toContain(`open http://127.0.0.1:${port}/`);
+    const printed = new RegExp(`open http://127\\.0\\.0\\.1:${port}/\\?token=([A-Za-z0-9_-]{22,})`).exec(
+      proc.out(),
+    );
+    expect(printed).not.toBeNull();
+    const token = printed?.[1] ?? '';
+    const origin = `http://127.0.0.1:${port}`;
+    // Another local user forging the Origin header gets nothing without the token.
+    const refused = await refusalOf(`ws://127.0.0.1:${port}/api/targets/local/console`, { origin });
+    expect(refused.status).toBe(401);
+    // The token is printed once, in the URL to open, and never logged.
+    expect(
+      proc
+        .out()
+        .split('\n')
+        .filter((line) => line.includes(token)),
+    ).toEqual([`termrelay: open http://127.0.0.1:${port}/?token=${token}`]);
     const client = ConsoleClient.open(`ws://127.0.0.1:${port}/api/targets/local/console`, {
-      origin: `http://127.0.0.1:${port}`,
+      origin,
+      headers: { Authorization: `Bearer ${token}` },
     });
     await client.ready();
     client.type('echo hi-$((1+2))\n');
@@ -69,6 +85,23 @@ describe('the termrelay command', () => {
     const exposed = run([], { HOST: '0.0.0.0' });
     expect(await exposed.exited).toBe(2);
     expect(exposed.err()).toMatch(/auth\.mode: "none" is only allowed/);
+  });
+
+  it('takes the token of the local target from TERMRELAY_TOKEN', async () => {
+    const port = await freePort();
+    const token = 'a-chosen-token-0123456789';
+    const proc = run([], { PORT: String(port), TERMRELAY_TOKEN: token });
+    await waitListening(proc);
+    expect(proc.out()).toContain(`open http://127.0.0.1:${port}/?token=${token}`);
+    const targets = await fetch(`http://127.0.0.1:${port}/api/targets`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(targets.status).toBe(200);
+    proc.child.kill('SIGTERM');
+    await proc.exited;
+    const bad = run([], { PORT: String(port), TERMRELAY_TOKEN: 'short' });
+    expect(await bad.exited).toBe(2);
+    expect(bad.err()).toMatch(/TERMRELAY_TOKEN must be/);
   });
 
   it('stops on a bad config with a message naming the key', async () => {
@@ -101,7 +134,9 @@ describe('the termrelay command', () => {
     const proc = run(['--config', path]);
     await waitListening(proc);
     const clients = Array.from({ length: 3 }, () =>
-      ConsoleClient.open(`ws://127.0.0.1:${port}/api/targets/vm1/console?token=a-very-secret-token-123`),
+      ConsoleClient.open(`ws://127.0.0.1:${port}/api/targets/vm1/console`, {
+        headers: { Authorization: 'Bearer a-very-secret-token-123' },
+      }),
     );
     await Promise.all(clients.map((c) => c.ready()));
     const started = Date.now();

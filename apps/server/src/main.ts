@@ -31,6 +31,8 @@ Options:
 
 Environment:
   HOST, PORT          override listen.host and listen.port
+  TERMRELAY_TOKEN     the token a shell on this machine (a "local" target) requires;
+                      without it one is made up at start and printed in the URL
 `;
 
 /** Exit within this after SIGTERM/SIGINT, whatever the clients do. */
@@ -89,8 +91,25 @@ async function main(): Promise<void> {
       { listen: `${host}:${port}`, targets: config.targets.length, auth: config.auth.mode },
       'termrelay listening',
     );
-    process.stdout.write(`termrelay: open http://${host}:${port}/\n`);
+    if (config.auth.mode === 'none') {
+      logger.warn(
+        'auth.mode is "none": anyone who can reach this port, other local users included, can open a console',
+      );
+    }
+    // The token goes to stdout only, for a person to click or a script to read; never to the log.
+    const query = config.startupToken ? `?token=${encodeURIComponent(config.startupToken)}` : '';
+    process.stdout.write(`termrelay: open http://${host}:${port}/${query}\n`);
   });
+  if (relay.metricsServer && config.metrics.listen) {
+    const { host, port } = config.metrics.listen;
+    relay.metricsServer.once('error', (error) => {
+      logger.fatal({ err: error.message }, 'cannot listen for metrics');
+      process.exit(1);
+    });
+    relay.metricsServer.listen(port, host, () =>
+      logger.info({ listen: `${host}:${port}` }, 'metrics listening'),
+    );
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -20,12 +20,18 @@ describe('npm start with no config', () => {
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     try {
       const started = Date.now();
-      while (!out.includes(`open http://127.0.0.1:${port}/`)) {
+      const printed = () => new RegExp(`open http://127\\.0\\.0\\.1:${port}/\\?token=(\\S+)`).exec(out);
+      while (!printed()) {
         if (Date.now() - started > 90_000 || child.exitCode !== null)
           throw new Error(`npm start did not serve:\n${out}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      const targets = (await (await fetch(`http://127.0.0.1:${port}/api/targets`)).json()) as {
+      const token = printed()?.[1] ?? '';
+      expect((await fetch(`http://127.0.0.1:${port}/api/targets`)).status).toBe(401);
+      const auth = { Authorization: `Bearer ${token}` };
+      const targets = (await (
+        await fetch(`http://127.0.0.1:${port}/api/targets`, { headers: auth })
+      ).json()) as {
         id: string;
       }[];
       expect(targets.map((t) => t.id)).toEqual(['local']);
@@ -33,6 +39,7 @@ describe('npm start with no config', () => {
       expect(page).toContain('<title>termrelay</title>');
       const client = ConsoleClient.open(`ws://127.0.0.1:${port}/api/targets/local/console`, {
         origin: `http://127.0.0.1:${port}`,
+        headers: auth,
       });
       await client.ready();
       client.type('echo local-$((6*7))\n');

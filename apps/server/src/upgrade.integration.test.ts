@@ -86,11 +86,17 @@ describe('token auth', () => {
   it.each([
     ['a Bearer header', '', { Authorization: `Bearer ${TOKEN}` }],
     ['a cookie', '', { Cookie: `theme=dark; termrelay_token=${TOKEN}` }],
-    ['the query string', `?token=${TOKEN}`, {}],
   ])('accepts the token in %s', async (_name, query, headers) => {
     const client = ConsoleClient.open(tokenServer.consoleUrl('vm1', query), { headers });
     await client.ready();
     client.ws.close();
+  });
+
+  it('no longer reads a static token from the console URL, where access logs would keep it', async () => {
+    const refusal = await refusalOf(tokenServer.consoleUrl('vm1', `?token=${TOKEN}`), {
+      origin: TEST_ORIGIN,
+    });
+    expect(refusal.status).toBe(401);
   });
 
   it('guards GET /api/targets with the token too', async () => {
@@ -134,7 +140,9 @@ describe('HTTP endpoints', () => {
   it('serves /healthz and Prometheus /metrics', async () => {
     const health = await fetch(`${open.httpUrl}/healthz`);
     expect(health.status).toBe(200);
-    const metrics = await (await fetch(`${open.httpUrl}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${open.httpUrl}/metrics`, { headers: { Origin: TEST_ORIGIN } })
+    ).text();
     for (const name of [
       'termrelay_sessions_open',
       'termrelay_sessions_ended_total',

@@ -1,16 +1,19 @@
-// Who gets a console, decided before any WebSocket handshake: the path, the Origin, the token, the
+// Who gets a console, decided before any WebSocket handshake: the path, the Origin, who is asking, the
 // target, the size and the flow mode. Refusals are plain HTTP responses with a JSON body, written on the
 // raw socket (browsers cannot read them, so the web app asks the same URL over fetch to learn why).
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { MAX_DIMENSION, type HttpErrorBody, type HttpErrorCode } from '@termrelay/protocol';
-import type { Config, TargetConfig } from './config.js';
+import type { Authenticator, Principal } from './auth.js';
+import type { Config } from './config.js';
+import type { ResolvedTarget, TargetRegistry } from './targets.js';
 
 export const CONSOLE_PATH = /^\/api\/targets\/([^/]+)\/console$/;
 const MAX_URL_LENGTH = 4096;
 
 export interface ConsoleRequest {
-  readonly target: TargetConfig;
+  readonly principal: Principal;
+  readonly target: ResolvedTarget;
   readonly cols: number;
   readonly rows: number;
   readonly flowAck: boolean;
@@ -39,20 +42,33 @@ function dimension(value: string | null, fallback: number): number | undefined {
 
 export interface DecideOptions {
   readonly config: Config;
-  readonly targets: ReadonlyMap<string, TargetConfig>;
-  readonly authenticate: (req: IncomingMessage, url: URL) => boolean;
+  readonly targets: Pick<TargetRegistry, 'get'>;
+  readonly authenticate: Authenticator;
   /** For plain HTTP checks: the origin to assume when a same-origin browser request carries none. */
   readonly sameOriginFallback?: boolean;
+  /** Whether the request reached us over TLS (for the same-origin fallback's scheme). */
+  readonly isHttps?: (req: IncomingMessage) => boolean;
 }
 
-function requestOrigin(req: IncomingMessage, fallback: boolean): string | undefined {
+function requestOrigin(req: IncomingMessage, options: DecideOptions): string | undefined {
   const origin = req.headers.origin;
   if (origin !== undefined) return origin;
   // Browsers send no Origin on same-origin GET requests; Sec-Fetch-Site says so, and Host is that origin.
-  if (fallback && req.headers['sec-fetch-site'] === 'same-origin' && req.headers.host) {
-    return `http://${req.headers.host}`;
+  if (options.sameOriginFallback && req.headers['sec-fetch-site'] === 'same-origin' && req.headers.host) {
+    return `${options.isHttps?.(req) ? 'https' : 'http'}://${req.headers.host}`;
   }
   return undefined;
+}
+
+/** The Origin check every console request passes first. */
+export function checkOrigin(req: IncomingMessage, options: DecideOptions): Refusal | undefined {
+  const origin = requestOrigin(req, options);
+  if (origin !== undefined && options.config.publicOrigins.includes(origin)) return undefined;
+  return {
+    status: 403,
+    code: 'origin_not_allowed',
+    message: origin ? `origin ${origin} is not allowed` : 'an Origin header is required',
+  };
 }
 
 /** Decides a console request. Order matters: nothing about targets is revealed before Origin and auth pass. */
@@ -68,15 +84,10 @@ export function decideConsoleRequest(req: IncomingMessage, options: DecideOption
   const match = CONSOLE_PATH.exec(url.pathname);
   if (!match) return refuse(404, 'not_found', 'no such endpoint');
 
-  const origin = requestOrigin(req, options.sameOriginFallback ?? false);
-  if (origin === undefined || !options.config.publicOrigins.includes(origin)) {
-    return refuse(
-      403,
-      'origin_not_allowed',
-      origin ? `origin ${origin} is not allowed` : 'an Origin header is required',
-    );
-  }
-  if (!options.authenticate(req, url)) return refuse(401, 'unauthorized', 'a valid token is required');
+  const originRefusal = checkOrigin(req, options);
+  if (originRefusal) return { ok: false, refusal: originRefusal };
+  const auth = options.authenticate(req);
+  if (!auth.ok) return refuse(401, 'unauthorized', auth.message);
 
   let id: string;
   try {
@@ -94,7 +105,7 @@ export function decideConsoleRequest(req: IncomingMessage, options: DecideOption
   }
   const flow = url.searchParams.get('flow');
   if (flow !== null && flow !== 'ack') return refuse(400, 'bad_request', 'flow must be "ack" when given');
-  return { ok: true, request: { target, cols, rows, flowAck: flow === 'ack' } };
+  return { ok: true, request: { principal: auth.principal, target, cols, rows, flowAck: flow === 'ack' } };
 }
 
 export function errorBody(refusal: Pick<Refusal, 'code' | 'message'>): HttpErrorBody {

@@ -58,7 +58,10 @@ describe('a console session', () => {
     const closed = await client.closed;
     expect(closed.code).toBe(1000);
     expect(closed.reason).toMatch(/code 3/);
-    expect(client.controls).toEqual([{ type: 'ready' }, { type: 'exit', code: 3, signal: null }]);
+    expect(client.controls).toHaveLength(2);
+    expect(client.controls[0]).toMatchObject({ type: 'ready' });
+    expect(client.controls[0]?.session).toMatch(/^[\w-]{16,}$/);
+    expect(client.controls[1]).toEqual({ type: 'exit', code: 3, signal: null });
   });
 
   it('opens the PTY at the URL size and applies resize messages', async () => {
@@ -128,7 +131,7 @@ describe('close codes for each end cause', () => {
     const client = connect(s);
     await client.ready();
     const closed = await client.closed;
-    expect(closed).toEqual({ code: 4001, reason: 'idle for 1 second' });
+    expect(closed).toEqual({ code: 4001, reason: 'The session was idle for 1 second' });
   });
 
   it('4002 at maxLifetimeMs even while busy', async () => {

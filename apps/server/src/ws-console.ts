@@ -9,17 +9,23 @@ import { RelaySession, type EndCause, type Target } from '@termrelay/relay-core'
 import type { WebSocket } from 'ws';
 import { Batcher } from './batcher.js';
 import type { BufferPool } from './buffer-pool.js';
-import { closeForCause, TRANSPORT_CLOSE, type TransportCause } from './close-codes.js';
+import { closeFor, endCauseName, type TransportCause } from './close-codes.js';
 import type { ConsoleConfig } from './config.js';
+import { ControlLimiter } from './control-limiter.js';
 import { AckWindow } from './flow-control.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { ResizeCoalescer } from './resize-coalescer.js';
 
 /** Bytes the relay may hand the adapter beyond the queue cap before its writes report backpressure. */
 const STREAM_HIGH_WATER_MARK = 16 * 1024;
 
 export interface ConsoleContext {
   readonly targetId: string;
+  /** Whose console: the principal, or the address under auth "none" (per-client limits). */
+  readonly clientKey: string;
+  /** The client's address, for the log. */
+  readonly clientAddress: string;
   readonly target: Target;
   /** Environment sent with the shell request. */
   readonly env: Readonly<Record<string, string>>;
@@ -34,6 +40,7 @@ export interface ConsoleContext {
 
 export interface ConsoleHandle {
   readonly id: string;
+  readonly clientKey: string;
   /** Ends the console with 1001 (server shutdown). */
   shutdown(): void;
   /** Resolves when the WebSocket has closed. */
@@ -41,9 +48,10 @@ export interface ConsoleHandle {
 }
 
 export function runConsole(ws: WebSocket, ctx: ConsoleContext): ConsoleHandle {
-  const id = randomBytes(6).toString('hex');
+  const id = randomBytes(12).toString('base64url');
   const { config, metrics } = ctx;
-  const log = ctx.logger.child({ session: id, target: ctx.targetId });
+  const log = ctx.logger.child({ session: id, target: ctx.targetId, client: ctx.clientAddress });
+  const limiter = new ControlLimiter(config.controlMessagesPerSecond);
   const startedAt = Date.now();
   const ack = ctx.flowAck ? new AckWindow(config.clientWindowBytes) : undefined;
   let transportCause: TransportCause | undefined;
@@ -132,11 +140,15 @@ export function runConsole(ws: WebSocket, ctx: ConsoleContext): ConsoleHandle {
     },
   });
 
+  const resizes = new ResizeCoalescer(config.resizeIntervalMs, (size) =>
+    session.resize(size.cols, size.rows),
+  );
+
   /** Ends the session for a reason only the transport sees; relay-core reports it as aborted. */
   function endForTransport(cause: TransportCause): void {
     if (transportCause || session.state === 'ended') return;
     transportCause = cause;
-    session.abort(TRANSPORT_CLOSE[cause].reason);
+    session.abort(cause);
   }
 
   const sendControl = (message: object) => {
@@ -155,13 +167,21 @@ export function runConsole(ws: WebSocket, ctx: ConsoleContext): ConsoleHandle {
       if (buffer.length > 0 && !stream.push(buffer)) ws.pause();
       return;
     }
+    // Bound the cost before parsing: one event loop serves every session.
+    if (buffer.length > config.maxControlFrameBytes) return endForTransport('frame-too-large');
+    const verdict = limiter.take();
+    if (verdict !== 'accept') {
+      metrics.controlIgnored.inc({ reason: 'rate-limited' });
+      if (verdict === 'flood') endForTransport('policy-violation');
+      return;
+    }
     const message = parseClientControl(buffer.toString('utf8'));
     if ('ignored' in message) {
       metrics.controlIgnored.inc({ reason: message.ignored });
       return;
     }
     if (message.type === 'resize') {
-      if (session.state === 'open') session.resize(message.cols, message.rows);
+      if (session.state === 'open') resizes.update(message);
       else pendingSize = { cols: message.cols, rows: message.rows };
     } else if (ack) {
       ack.onAck(message.bytes);
@@ -179,11 +199,12 @@ export function runConsole(ws: WebSocket, ctx: ConsoleContext): ConsoleHandle {
   ws.on('close', () => {
     stream.destroy();
     batcher.dispose();
+    resizes.dispose();
     resolveClosed();
   });
 
   session.onReady(() => {
-    sendControl({ type: 'ready' });
+    sendControl({ type: 'ready', session: id });
     if (pendingSize) session.resize(pendingSize.cols, pendingSize.rows);
     log.info({ cols: ctx.cols, rows: ctx.rows, flow: ctx.flowAck ? 'ack' : 'none' }, 'session open');
   });
@@ -191,7 +212,7 @@ export function runConsole(ws: WebSocket, ctx: ConsoleContext): ConsoleHandle {
   metrics.sessionsOpen.inc();
   void session.start().then((cause) => {
     metrics.sessionsOpen.dec();
-    const label = transportCause ?? cause.kind;
+    const label = endCauseName(cause, transportCause);
     metrics.sessionsEnded.inc({ cause: label });
     log.info(
       {
@@ -224,7 +245,7 @@ export function runConsole(ws: WebSocket, ctx: ConsoleContext): ConsoleHandle {
       };
       sendControl(exit);
     }
-    const { code, reason } = transportCause ? TRANSPORT_CLOSE[transportCause] : closeForCause(cause, config);
+    const { code, reason } = closeFor(endCauseName(cause, transportCause), config, cause);
     batcher.dispose();
     if (code === CloseCode.ClientTooSlow || code === CloseCode.ClientUnresponsive) {
       // The peer is not reading: the close frame waits behind unsent data, so do not wait on it long.
@@ -237,6 +258,7 @@ export function runConsole(ws: WebSocket, ctx: ConsoleContext): ConsoleHandle {
 
   return {
     id,
+    clientKey: ctx.clientKey,
     closed,
     shutdown: () => endForTransport('server-shutdown'),
   };

@@ -19,6 +19,8 @@ export interface TermrelayProcess {
   readonly origin: string;
   /** `ws://127.0.0.1:PORT`. */
   readonly wsUrl: string;
+  /** The URL the server printed to open (with `?token=` when it made one up). */
+  readonly printedUrl: string;
   /** Everything the process printed so far. */
   output(): string;
   readonly exited: Promise<number | null>;
@@ -26,25 +28,32 @@ export interface TermrelayProcess {
   stop(): void;
 }
 
+/**
+ * Starts the server with `config` (listen address, origin and log level filled in), or with no config
+ * at all when `config` is null: then it serves the local target as `npm start` does.
+ */
 export async function startTermrelayProcess(
-  config: Record<string, unknown>,
-  options: { startTimeoutMs?: number } = {},
+  config: Record<string, unknown> | null,
+  options: { startTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TermrelayProcess> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'termrelay-proc-'));
   const path = join(dir, 'config.json');
-  writeFileSync(
-    path,
-    JSON.stringify({
-      listen: { host: '127.0.0.1', port },
-      publicOrigins: [origin],
-      log: { level: 'warn' },
-      ...config,
-    }),
-  );
-  const child = spawn(process.execPath, [TERMRELAY_MAIN, '--config', path], {
+  if (config) {
+    writeFileSync(
+      path,
+      JSON.stringify({
+        listen: { host: '127.0.0.1', port },
+        publicOrigins: [origin],
+        log: { level: 'warn' },
+        ...config,
+      }),
+    );
+  }
+  const child = spawn(process.execPath, [TERMRELAY_MAIN, ...(config ? ['--config', path] : [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env, ...(config ? {} : { PORT: String(port) }) },
   });
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-256 * 1024)));
@@ -60,8 +69,10 @@ export async function startTermrelayProcess(
     }
     await new Promise((r) => setTimeout(r, 20));
   }
+  const printedUrl = /open (http:\/\/\S+)/.exec(out)?.[1] ?? `${origin}/`;
   return {
     child,
+    printedUrl,
     pid: child.pid ?? 0,
     port,
     origin,

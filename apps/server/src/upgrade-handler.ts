@@ -1,0 +1,113 @@
+// The server's `upgrade` handler: every refusal is decided and answered here on the raw socket, before
+// the WebSocket handshake (Host, shutdown, origin, auth, target, size, per-client and global limits); only
+// then does ws take the socket, and the console begins.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { CredentialProvider } from '@termrelay/relay-core';
+import { WebSocketServer } from 'ws';
+import type { Authenticator } from './auth.js';
+import type { BufferPool } from './buffer-pool.js';
+import type { ProxyTrust } from './client-address.js';
+import type { Config } from './config.js';
+import { hostAllowed } from './http-hardening.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import type { SessionRegistry } from './session-registry.js';
+import type { TargetRegistry } from './targets.js';
+import { decideConsoleRequest, writeRefusal, type Refusal } from './upgrade.js';
+import { runConsole, type ConsoleHandle } from './ws-console.js';
+
+export interface UpgradeContext {
+  readonly config: Config;
+  readonly targets: TargetRegistry;
+  readonly sessions: SessionRegistry<ConsoleHandle>;
+  readonly authenticate: Authenticator;
+  readonly trust: ProxyTrust;
+  readonly hosts: () => ReadonlySet<string>;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly pool: BufferPool;
+  readonly shuttingDown: () => boolean;
+  readonly wrapCredentials?: (provider: CredentialProvider, targetId: string) => CredentialProvider;
+}
+
+export interface UpgradeHandler {
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  close(): void;
+}
+
+export function createUpgradeHandler(ctx: UpgradeContext): UpgradeHandler {
+  const { config, metrics, logger } = ctx;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.console.maxInputFrameBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+    // ws >= 8.19 waits this long for the peer's close frame (30 s by default); @types/ws lags behind.
+    ...{ closeTimeout: config.console.closeTimeoutMs },
+  });
+
+  function handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => {});
+    const clientAddress = ctx.trust.clientAddress(req);
+    const refuse = (refusal: Refusal) => {
+      metrics.upgradesRefused.inc({ code: refusal.code });
+      const level =
+        refusal.code === 'origin_not_allowed' || refusal.code === 'host_not_allowed' ? 'warn' : 'info';
+      logger[level](
+        {
+          client: clientAddress,
+          status: refusal.status,
+          code: refusal.code,
+          origin: req.headers.origin,
+          host: req.headers.host,
+        },
+        'console refused',
+      );
+      writeRefusal(socket, refusal);
+    };
+    if (!hostAllowed(req, ctx.hosts)) {
+      return refuse({
+        status: 421,
+        code: 'host_not_allowed',
+        message: 'this server does not answer that Host',
+      });
+    }
+    if (ctx.shuttingDown())
+      return refuse({ status: 503, code: 'shutting_down', message: 'server shutting down' });
+    const decision = decideConsoleRequest(req, {
+      config,
+      targets: ctx.targets,
+      authenticate: ctx.authenticate,
+      isHttps: (r) => ctx.trust.isHttps(r),
+    });
+    if (!decision.ok) return refuse(decision.refusal);
+    const { principal, target, cols, rows, flowAck } = decision.request;
+    const clientKey = principal.authenticated ? principal.id : `address:${clientAddress}`;
+    const limited = ctx.sessions.admit(clientKey);
+    if (limited) return refuse(limited);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const { id } = target.config;
+      const credentials = ctx.wrapCredentials
+        ? ctx.wrapCredentials(target.relay.credentials, id)
+        : target.relay.credentials;
+      const handle = runConsole(ws, {
+        targetId: id,
+        clientKey,
+        clientAddress,
+        target: { ...target.relay, credentials },
+        env: target.env,
+        cols,
+        rows,
+        flowAck,
+        config: config.console,
+        metrics,
+        logger,
+        pool: ctx.pool,
+      });
+      ctx.sessions.add(handle);
+    });
+  }
+
+  return { handle, close: () => wss.close() };
+}
