@@ -11,7 +11,7 @@ import { ResizeReporter, type Size } from './resize.js';
 export type ConnectionState = 'connecting' | 'connected' | 'ended';
 
 export interface ConnectionOptions {
-  /** ws(s):// URL of the console, with cols/rows (and flow=ack, token) already set. */
+  /** ws(s):// URL of the console, with cols/rows (and flow=ack) already set. */
   readonly url: string;
   readonly size: Size;
   /** Opt in to acknowledgement flow control. */
@@ -19,18 +19,18 @@ export interface ConnectionOptions {
   onState(state: ConnectionState, message?: string): void;
 }
 
-export function consoleUrl(
-  location: Location,
-  target: string,
-  size: Size,
-  flowAck: boolean,
-  token?: string,
-): string {
-  const protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+export function consoleUrl(location: Location, target: string, size: Size, flowAck: boolean): string {
+  // The same origin the page came from, with ws(s) for http(s): behind TLS this is wss.
+  const base = location.origin.replace(/^http/, 'ws');
   const params = new URLSearchParams({ cols: String(size.cols), rows: String(size.rows) });
   if (flowAck) params.set('flow', 'ack');
-  if (token) params.set('token', token);
-  return `${protocol}//${location.host}/api/targets/${encodeURIComponent(target)}/console?${params.toString()}`;
+  return `${base}/api/targets/${encodeURIComponent(target)}/console?${params.toString()}`;
+}
+
+/** The console URL over plain HTTP(S), to ask why an upgrade was refused: built from the page's origin. */
+export function refusalUrl(location: Location, wsUrl: string): string {
+  const url = new URL(wsUrl);
+  return `${location.origin}${url.pathname}${url.search}`;
 }
 
 export class Connection implements IDisposable {
@@ -40,6 +40,7 @@ export class Connection implements IDisposable {
   private readonly ack: AckBatcher | undefined;
   private readonly resize: ResizeReporter;
   private exit: ExitMessage | undefined;
+  private sessionId: string | undefined;
   private opened = false;
   private ended = false;
 
@@ -93,8 +94,10 @@ export class Connection implements IDisposable {
       return;
     }
     const message = parseServerControl(data);
-    if (message?.type === 'ready') this.options.onState('connected');
-    else if (message?.type === 'exit') this.exit = message;
+    if (message?.type === 'ready') {
+      this.sessionId = message.session;
+      this.options.onState('connected');
+    } else if (message?.type === 'exit') this.exit = message;
   }
 
   private async onClose(code: number, reason: string): Promise<void> {
@@ -106,10 +109,12 @@ export class Connection implements IDisposable {
     let message: string;
     if (!this.opened) {
       // The upgrade itself failed: the browser hides the server's answer, so ask for it again over HTTP.
-      const httpUrl = this.options.url.replace(/^ws/, 'http');
-      message = (await fetchRefusal(httpUrl)) ?? 'Cannot reach the console server';
+      message =
+        (await fetchRefusal(refusalUrl(location, this.options.url))) ?? 'Cannot reach the console server';
     } else {
       message = describeEnd(code, reason, this.exit);
+      // The id lets a user quote the session to an operator, whose log has the details.
+      if (this.sessionId && code !== 1000) message += ` (session ${this.sessionId})`;
     }
     this.options.onState('ended', message);
   }

@@ -3,13 +3,14 @@ import { describeEnd, describeRefusal } from './end-state.js';
 
 describe('end states in words', () => {
   it.each([
-    [1000, '', { type: 'exit', code: 3, signal: null }, 'Shell exited with code 3'],
-    [1000, '', { type: 'exit', code: null, signal: 'KILL' }, 'Shell was killed by signal KILL'],
-    [4001, 'idle for 30 minutes', undefined, 'Session ended: idle for 30 minutes'],
-    [4010, 'cannot connect', undefined, 'Cannot reach the host'],
-    [4012, 'changed', undefined, "Host key rejected — the server's key changed or is unknown"],
-    [4013, '', undefined, 'Connection to the host was lost'],
-    [1006, '', undefined, 'Connection to the console server was lost'],
+    [1000, '', { type: 'exit', code: 3, signal: null }, 'The shell exited with code 3'],
+    [1000, '', { type: 'exit', code: null, signal: 'KILL' }, 'The shell was killed by signal KILL'],
+    [4001, 'The session was idle for 30 minutes', undefined, 'The session was idle for 30 minutes'],
+    [4010, 'cannot connect to 10.0.0.1:22', undefined, 'Cannot reach the host'],
+    [4011, '', undefined, 'The host refused the login'],
+    [4012, 'changed', undefined, "The host's key was rejected: it changed or is unknown"],
+    [4013, '', undefined, 'The connection to the host was lost'],
+    [1006, '', undefined, 'The connection to the console server was lost'],
   ] as const)('close %i (%s) reads: %s', (code, reason, exit, words) => {
     expect(describeEnd(code, reason, exit)).toBe(words);
   });

@@ -5,9 +5,10 @@ import { describeClose, type ExitMessage, type HttpErrorBody } from '@termrelay/
 const REFUSAL_WORDS: Record<string, string> = {
   origin_not_allowed: 'This page is not allowed to open a console (origin not allowed)',
   unauthorized: 'Not signed in: a valid token is required',
+  host_not_allowed: 'This server does not answer at this address (Host not allowed)',
   target_not_found: 'No such target',
   bad_request: 'The console request was invalid',
-  too_many_sessions: 'Too many consoles are open — try again later',
+  too_many_sessions: 'Too many consoles are open — close one or try again later',
   shutting_down: 'The server is restarting — reconnect in a moment',
 };
 

@@ -3,6 +3,7 @@
 // words and a Reconnect button (Enter reconnects too).
 import { Connection, consoleUrl, type ConnectionState } from './connection.js';
 import { describeRefusal } from './end-state.js';
+import { signIn, takeTokenFromUrl, exchangeToken } from './sign-in.js';
 import { createTerminal } from './terminal.js';
 import './style.css';
 
@@ -12,7 +13,8 @@ interface TargetInfo {
 }
 
 const params = new URLSearchParams(location.search);
-const token = params.get('token') ?? undefined;
+// A token in the URL (the link the server prints) is exchanged for a cookie and leaves the address bar.
+const urlToken = takeTokenFromUrl();
 // Flow control is on unless a page explicitly asks for the plain mode (?flow=none), e.g. to compare.
 const flowAck = params.get('flow') !== 'none';
 
@@ -21,6 +23,9 @@ const targetLabel = document.getElementById('target') as HTMLElement;
 const status = document.getElementById('status') as HTMLElement;
 const picker = document.getElementById('picker') as HTMLSelectElement;
 const reconnectButton = document.getElementById('reconnect') as HTMLButtonElement;
+const signInForm = document.getElementById('signin') as HTMLFormElement;
+const signInInput = document.getElementById('signin-token') as HTMLInputElement;
+const signInHint = document.getElementById('signin-hint') as HTMLElement;
 const console_ = createTerminal(document.getElementById('terminal') as HTMLElement);
 
 let connection: Connection | undefined;
@@ -43,7 +48,7 @@ function connect(target: TargetInfo): void {
   term.reset();
   const size = console_.fit();
   connection = new Connection(term, {
-    url: consoleUrl(location, target.id, size, flowAck, token),
+    url: consoleUrl(location, target.id, size, flowAck),
     size,
     flowAck,
     onState: (state, message) => {
@@ -69,23 +74,34 @@ picker.addEventListener('change', () => {
   connect({ id: picker.value, label });
 });
 
-async function start(): Promise<void> {
-  const wanted = params.get('target');
-  let targets: TargetInfo[];
-  try {
-    const res = await fetch('/api/targets', {
-      headers: token ? { Authorization: `Bearer ${token}` } : {},
-      cache: 'no-store',
-    });
+async function loadTargets(): Promise<TargetInfo[] | undefined> {
+  for (;;) {
+    let res: Response;
+    try {
+      res = await fetch('/api/targets', { credentials: 'same-origin', cache: 'no-store' });
+    } catch {
+      setState('error', 'Cannot reach the console server');
+      return undefined;
+    }
+    if (res.status === 401) {
+      setState('error', 'Sign in to open a console');
+      await signIn(signInForm, signInInput, signInHint);
+      continue;
+    }
     if (!res.ok) {
       setState('error', describeRefusal(res.status, await res.json().catch(() => undefined)));
-      return;
+      return undefined;
     }
-    targets = (await res.json()) as TargetInfo[];
-  } catch {
-    setState('error', 'Cannot reach the console server');
-    return;
+    return (await res.json()) as TargetInfo[];
   }
+}
+
+async function start(): Promise<void> {
+  const wanted = params.get('target');
+  if (urlToken && !(await exchangeToken(urlToken)))
+    signInHint.textContent = 'The token in the link was not accepted';
+  const targets = await loadTargets();
+  if (!targets) return;
   const chosen = wanted ? (targets.find((t) => t.id === wanted) ?? { id: wanted, label: wanted }) : undefined;
   if (chosen) return connect(chosen);
   if (targets.length === 1 && targets[0]) return connect(targets[0]);
