@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startSshd, type TestSshd } from '@termrelay/test-sshd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -234,6 +235,8 @@ describe('control-frame floods (security review)', () => {
             }
           });
         });
+      const loop = monitorEventLoopDelay({ resolution: 5 });
+      loop.enable();
       const attacks = Promise.all([attack('big'), attack('small')]);
       const latencies: number[] = [];
       const until = Date.now() + durationMs;
@@ -246,12 +249,16 @@ describe('control-frame floods (security review)', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
       const [big, small] = await attacks;
+      loop.disable();
+      const loopP99Ms = loop.percentile(99) / 1e6;
       const p50 = percentile(latencies, 50);
       const p99 = percentile(latencies, 99);
       record('control-flood', {
         keystrokes: latencies.length,
         echoP50Ms: Number(p50.toFixed(1)),
         echoP99Ms: Number(p99.toFixed(1)),
+        eventLoopDelayP99Ms: Number(loopP99Ms.toFixed(1)),
+        eventLoopDelayMaxMs: Number((loop.max / 1e6).toFixed(1)),
         bigFrameCloses: big,
         smallFloodCloses: small,
       });

@@ -19,7 +19,8 @@ export interface Principal {
 export type AuthResult =
   { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly message: string };
 
-export type Authenticator = (req: IncomingMessage) => AuthResult;
+/** Decides who a request is from. May be asynchronous (signature checks, key fetches); never rejects. */
+export type Authenticator = (req: IncomingMessage) => AuthResult | Promise<AuthResult>;
 
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;

@@ -71,19 +71,19 @@ export function apiRoutes(ctx: RouteContext): Router {
   };
 
   if (!config.metrics.listen) {
-    router.get('/metrics', (req, res, next) => {
+    router.get('/metrics', async (req, res, next) => {
       // Same auth as the API: byte counters show keystroke timing. Prometheus sends a bearer token.
-      if (!ctx.authenticate(req).ok) return sendError(res, UNAUTHORIZED);
+      if (!(await ctx.authenticate(req)).ok) return sendError(res, UNAUTHORIZED);
       metricsRoute(ctx.metrics)(req, res, next);
     });
   }
 
   // Exchange a token (Authorization: Bearer) for an HttpOnly cookie, so it leaves the address bar and
   // never rides on a WebSocket URL. Cross-site pages cannot call it: Origin must be ours.
-  router.post('/api/session', (req, res) => {
+  router.post('/api/session', async (req, res) => {
     const originRefusal = checkOrigin(req, decideOptions);
     if (originRefusal) return sendError(res, originRefusal);
-    const auth = ctx.authenticate(req);
+    const auth = await ctx.authenticate(req);
     if (!auth.ok) return sendError(res, UNAUTHORIZED);
     const token = req.headers.authorization?.slice('Bearer '.length).trim();
     if (config.auth.mode === 'token' && token) {
@@ -100,14 +100,14 @@ export function apiRoutes(ctx: RouteContext): Router {
     res.status(204).end();
   });
 
-  router.get('/api/targets', (req, res) => {
-    if (!ctx.authenticate(req).ok) return sendError(res, UNAUTHORIZED);
+  router.get('/api/targets', async (req, res) => {
+    if (!(await ctx.authenticate(req)).ok) return sendError(res, UNAUTHORIZED);
     res.setHeader('Cache-Control', 'no-store');
     res.json(publicTargets(config.targets));
   });
   // The same checks as the upgrade, answered over plain HTTP so a browser can read why it was refused.
-  router.get('/api/targets/:id/console', (req, res) => {
-    const decision = decideConsoleRequest(req, { ...decideOptions, sameOriginFallback: true });
+  router.get('/api/targets/:id/console', async (req, res) => {
+    const decision = await decideConsoleRequest(req, { ...decideOptions, sameOriginFallback: true });
     if (!decision.ok) return sendError(res, decision.refusal);
     sendError(res, { status: 426, code: 'upgrade_required', message: 'open this URL as a WebSocket' });
   });

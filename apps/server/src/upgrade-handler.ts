@@ -75,37 +75,39 @@ export function createUpgradeHandler(ctx: UpgradeContext): UpgradeHandler {
     }
     if (ctx.shuttingDown())
       return refuse({ status: 503, code: 'shutting_down', message: 'server shutting down' });
-    const decision = decideConsoleRequest(req, {
+    void decideConsoleRequest(req, {
       config,
       targets: ctx.targets,
       authenticate: ctx.authenticate,
       isHttps: (r) => ctx.trust.isHttps(r),
-    });
-    if (!decision.ok) return refuse(decision.refusal);
-    const { principal, target, cols, rows, flowAck } = decision.request;
-    const clientKey = principal.authenticated ? principal.id : `address:${clientAddress}`;
-    const limited = ctx.sessions.admit(clientKey);
-    if (limited) return refuse(limited);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const { id } = target.config;
-      const credentials = ctx.wrapCredentials
-        ? ctx.wrapCredentials(target.relay.credentials, id)
-        : target.relay.credentials;
-      const handle = runConsole(ws, {
-        targetId: id,
-        clientKey,
-        clientAddress,
-        target: { ...target.relay, credentials },
-        env: target.env,
-        cols,
-        rows,
-        flowAck,
-        config: config.console,
-        metrics,
-        logger,
-        pool: ctx.pool,
+    }).then((decision) => {
+      if (socket.destroyed) return;
+      if (!decision.ok) return refuse(decision.refusal);
+      const { principal, target, cols, rows, flowAck } = decision.request;
+      const clientKey = principal.authenticated ? principal.id : `address:${clientAddress}`;
+      const limited = ctx.sessions.admit(clientKey);
+      if (limited) return refuse(limited);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const { id } = target.config;
+        const credentials = ctx.wrapCredentials
+          ? ctx.wrapCredentials(target.relay.credentials, id)
+          : target.relay.credentials;
+        const handle = runConsole(ws, {
+          targetId: id,
+          clientKey,
+          clientAddress,
+          target: { ...target.relay, credentials },
+          env: target.env,
+          cols,
+          rows,
+          flowAck,
+          config: config.console,
+          metrics,
+          logger,
+          pool: ctx.pool,
+        });
+        ctx.sessions.add(handle);
       });
-      ctx.sessions.add(handle);
     });
   }
 

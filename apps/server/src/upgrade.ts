@@ -72,7 +72,7 @@ export function checkOrigin(req: IncomingMessage, options: DecideOptions): Refus
 }
 
 /** Decides a console request. Order matters: nothing about targets is revealed before Origin and auth pass. */
-export function decideConsoleRequest(req: IncomingMessage, options: DecideOptions): Decision {
+export async function decideConsoleRequest(req: IncomingMessage, options: DecideOptions): Promise<Decision> {
   const rawUrl = req.url ?? '/';
   if (rawUrl.length > MAX_URL_LENGTH) return refuse(414, 'bad_request', 'URL too long');
   let url: URL;
@@ -86,7 +86,7 @@ export function decideConsoleRequest(req: IncomingMessage, options: DecideOption
 
   const originRefusal = checkOrigin(req, options);
   if (originRefusal) return { ok: false, refusal: originRefusal };
-  const auth = options.authenticate(req);
+  const auth = await options.authenticate(req);
   if (!auth.ok) return refuse(401, 'unauthorized', auth.message);
 
   let id: string;
