@@ -18,7 +18,7 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
   version: string;
 };
 
-const HELP = `Usage: termrelay --config FILE
+const HELP = `Usage: termrelay [--config FILE] [--dev]
 
 A browser SSH console: serves the web terminal and relays each console to its SSH target.
 
