@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
+import { checkConfigFiles } from './config-files.js';
 import {
   ConfigError,
   DEV_ORIGINS,
@@ -12,6 +13,7 @@ import {
   parseConfig,
   type Config,
 } from './config.js';
+import { describeListenError } from './listen-error.js';
 import { createLogger } from './logger.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
       : parseConfig(defaultConfig({ dev: args.values.dev ?? false }), process.env);
     if (args.values.dev && args.values.config)
       config = { ...config, publicOrigins: [...config.publicOrigins, ...DEV_ORIGINS] };
+    await checkConfigFiles(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`termrelay: ${error.message}\n`);
@@ -77,8 +80,10 @@ async function main(): Promise<void> {
 
   const logger = createLogger(config.log.level);
   const relay = createApp(config, { logger });
-  relay.server.once('error', (error) => {
-    logger.fatal({ err: error.message }, 'cannot listen');
+  relay.server.once('error', (error: NodeJS.ErrnoException) => {
+    const words = describeListenError(error, config.listen.host, config.listen.port);
+    logger.fatal({ err: error.message, code: error.code }, 'cannot listen');
+    process.stderr.write(`termrelay: ${words}\n`);
     process.exit(1);
   });
   relay.server.listen(config.listen.port, config.listen.host, () => {
