@@ -45,6 +45,7 @@ function resources() {
     handles: kinds.filter((k) => k !== 'Timeout' && k !== 'Immediate').length,
     timers: count('Timeout'),
     rss: process.memoryUsage().rss,
+    heap: process.memoryUsage().heapUsed,
   };
 }
 
@@ -133,11 +134,15 @@ describe('load and leaks', () => {
         handles: [before.handles, after.handles],
         timers: [before.timers, after.timers],
         rssMiB: [+(before.rss / 2 ** 20).toFixed(1), +(after.rss / 2 ** 20).toFixed(1)],
+        heapMiB: [+(before.heap / 2 ** 20).toFixed(1), +(after.heap / 2 ** 20).toFixed(1)],
       });
       expect(server.relay.sessions.size).toBe(0);
       expect(after.fds - before.fds).toBeLessThanOrEqual(4);
       expect(after.handles - before.handles).toBeLessThanOrEqual(4);
       expect(after.timers - before.timers).toBeLessThanOrEqual(4);
+      // The heap after a collection is the leak signal; RSS also holds what V8 has not returned to the system.
+      expect(global.gc, 'run with --expose-gc (vitest.reliability.config.ts)').toBeTypeOf('function');
+      expect(after.heap - before.heap).toBeLessThan(16 * 2 ** 20);
       expect(after.rss - before.rss).toBeLessThan(64 * 2 ** 20);
     },
     timeoutFor(CYCLES, MS_PER_CYCLE),
