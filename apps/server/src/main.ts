@@ -27,7 +27,7 @@ A browser SSH console: serves the web terminal and relays each console to its SS
 Options:
   -c, --config FILE   JSON config (see apps/server/README.md for every key and default).
                       Without one: a shell on this machine, on http://127.0.0.1:8080
-      --dev           also allow the Vite dev server's origin (http://127.0.0.1:5173)
+      --dev           also allow the Vite dev server's origins (127.0.0.1 and localhost on :5173)
   -h, --help          show this help
   -v, --version       print the version
 
