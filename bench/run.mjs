@@ -1,6 +1,8 @@
 // `npm run bench` (add `-- --quick` for the under-a-minute smoke run): starts a real sshd and a termrelay
-// server, runs every scenario, prints a table and writes the results (and a chart) under bench/results/.
-import { writeFileSync } from 'node:fs';
+// server, runs every scenario, prints a table and writes the results (and a chart). Every run writes under
+// bench/results/local/ (untracked); only `--publish` on a full run replaces the published figures,
+// bench/results/latest.json and latest.svg, so a partial or casual run never dirties them.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { startSshd } from '@termrelay/test-sshd';
 import { chart } from './chart.mjs';
@@ -12,7 +14,21 @@ const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
   .split(',');
+const publish = process.argv.includes('--publish');
 const SCENARIOS = { throughput, echoLatency, ctrlC, memory, connectTime };
+if (publish && (quick || only)) {
+  process.stderr.write(
+    'bench: --publish replaces the published figures, so it needs a full run: drop --quick and --only.\n',
+  );
+  process.exit(2);
+}
+const unknown = only?.filter((name) => !(name in SCENARIOS)) ?? [];
+if (unknown.length > 0) {
+  process.stderr.write(
+    `bench: no scenario ${unknown.join(', ')}; the scenarios are ${Object.keys(SCENARIOS).join(', ')}.\n`,
+  );
+  process.exit(2);
+}
 
 const sshd = await startSshd({ extraConfig: ['MaxSessions 1000'] });
 const relay = await startRelay(sshd);
@@ -86,7 +102,12 @@ const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`\ntermrelay bench${quick ? ' (quick)' : ''} — ${results.machine}`);
 for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
 
-const base = new URL(`./results/${quick ? 'quick' : 'latest'}`, import.meta.url);
+// Published figures only from a deliberate full run; everything else stays local.
+const name = publish ? 'latest' : `local/${quick ? 'quick' : only ? 'partial' : 'full'}`;
+mkdirSync(new URL('./results/local/', import.meta.url), { recursive: true });
+const base = new URL(`./results/${name}`, import.meta.url);
 writeFileSync(new URL(`${base.href}.json`), `${JSON.stringify(results, null, 2)}\n`);
 if (s.throughput && s.echoLatency) writeFileSync(new URL(`${base.href}.svg`), chart(results));
-console.log(`\nwrote bench/results/${quick ? 'quick' : 'latest'}.json`);
+console.log(
+  `\nwrote bench/results/${name}.json${publish ? '' : ' (add --publish to a full run to update the published figures)'}`,
+);

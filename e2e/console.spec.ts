@@ -19,6 +19,41 @@ test('connects straight away when the page names no target and there is a choice
   await expect(page.locator('#target')).toHaveText('Idle VM');
 });
 
+test('with several targets the page offers a choice, not an error, and the URL keeps the one chosen', async ({
+  page,
+}) => {
+  await page.goto(`${BASE_URL()}/`);
+  await expect(page.locator('#bar')).toHaveAttribute('data-state', 'choosing');
+  await expect(page.locator('#status')).toHaveText('Choose a target');
+  await page.locator('#picker').selectOption('vm1');
+  await expect(page.locator('#bar')).toHaveAttribute('data-state', 'connected');
+  expect(new URL(page.url()).searchParams.get('target')).toBe('vm1');
+  await page.reload();
+  await expect(page.locator('#bar')).toHaveAttribute('data-state', 'connected');
+  await expect(page.locator('#target')).toHaveText('Test VM');
+});
+
+test('leaving the page while a console is open asks first; once it has ended, it does not', async ({
+  page,
+}) => {
+  await openConsole(page);
+  await run(page, 'echo typed');
+  await waitForScreen(page, /^typed$/m);
+  const asked: string[] = [];
+  page.on('dialog', (dialog) => {
+    asked.push(dialog.type());
+    void dialog.dismiss();
+  });
+  await page.close({ runBeforeUnload: true });
+  await expect.poll(() => asked).toEqual(['beforeunload']);
+  expect(page.isClosed()).toBe(false);
+  await run(page, 'exit');
+  await expect(page.locator('#bar')).toHaveAttribute('data-state', 'ended');
+  await page.close({ runBeforeUnload: true });
+  await expect.poll(() => page.isClosed()).toBe(true);
+  expect(asked).toEqual(['beforeunload']);
+});
+
 test('resizing the window resizes the remote PTY', async ({ page }) => {
   await openConsole(page);
   for (const viewport of [

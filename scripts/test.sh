@@ -7,6 +7,8 @@ export TURBO_TELEMETRY_DISABLED=1
 
 bash scripts/ensure-system-deps.sh
 npx turbo run build --output-logs=errors-only
+# Every command the docs give still names a script, file, flag or test that exists (about ten seconds).
+npm run test:docs
 # One package at a time: each suite starts its own sshd and servers, and the machine has two cores.
 npx turbo run test --concurrency=1
 npx turbo run reliability --concurrency=1

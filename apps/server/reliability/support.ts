@@ -6,6 +6,16 @@ import type { CredentialProvider } from '@termrelay/relay-core';
 export const HEAVY = process.env.TERMRELAY_HEAVY === '1';
 export const size = <T>(normal: T, heavy: T): T => (HEAVY ? heavy : normal);
 
+/**
+ * A test's timeout sized from its work: `baseMs` for setup and settling, plus `perUnitMs` for each unit
+ * (a cycle, a session, a MiB). Per-unit figures are about twice what a unit took on the project's 2-core
+ * machine, so the heavy variants get the time their size needs rather than a figure that fits only the
+ * normal sizes.
+ */
+export function timeoutFor(units: number, perUnitMs: number, baseMs = 60_000): number {
+  return baseMs + units * perUnitMs;
+}
+
 /** Counts acquire() and release() per session for every provider it wraps. */
 export class CredentialAudit {
   readonly sessions: { acquired: number; released: number }[] = [];

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { parseConfig } from './config.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfigFile, parseConfig } from './config.js';
 import { closeFor, endCauseName, fitReason } from './close-codes.js';
 
 const target = {
@@ -15,7 +18,7 @@ describe('parseConfig', () => {
   it('fills every default', () => {
     const config = parseConfig({ targets: [target] });
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 8080 });
-    expect(config.publicOrigins).toEqual(['http://127.0.0.1:8080']);
+    expect(config.publicOrigins).toEqual(['http://127.0.0.1:8080', 'http://localhost:8080']);
     expect(config.auth).toEqual({ mode: 'none' });
     expect(config.console).toMatchObject({
       maxInputFrameBytes: 1_048_576,
@@ -53,9 +56,51 @@ describe('parseConfig', () => {
       /console\.outputBufferBytes/,
     ],
     [{ targets: [target], console: { writeTimeoutMs: -5 } }, /console\.writeTimeoutMs/],
-    [{ targets: [target], typo: 1 }, /Unrecognized key/],
+    [{ targets: [target], typo: 1 }, /^\s+typo: unknown key$/m],
     [{ targets: [{ ...target, jump: { host: 'b', username: 'u' } }] }, /targets\.0\.jump/],
   ])('refuses a bad config, naming the key (%#)', (raw, message) => {
+    expect(() => parseConfig(raw)).toThrow(message);
+  });
+
+  it('allows a page opened as localhost or as 127.0.0.1 by default, since both reach a loopback server', () => {
+    expect(
+      parseConfig({ targets: [target], listen: { host: 'localhost', port: 9000 } }).publicOrigins,
+    ).toEqual(['http://localhost:9000', 'http://127.0.0.1:9000']);
+    expect(parseConfig({ targets: [target], listen: { host: '::1' } }).publicOrigins).toEqual([
+      'http://[::1]:8080',
+      'http://localhost:8080',
+    ]);
+    expect(
+      parseConfig({
+        targets: [target],
+        listen: { host: '10.0.0.1' },
+        auth: { mode: 'token', tokens: ['x'.repeat(32)] },
+      }).publicOrigins,
+    ).toEqual(['http://10.0.0.1:8080']);
+    expect(
+      parseConfig({ targets: [target], publicOrigins: ['https://console.example.com'] }).publicOrigins,
+    ).toEqual(['https://console.example.com']);
+  });
+
+  it.each([
+    [
+      { targets: [target], publicOrigin: [] },
+      /^\s+publicOrigin: unknown key — did you mean `publicOrigins`\?$/m,
+    ],
+    [
+      { targets: [{ ...target, hostKeyFingerprint: target.hostKeyFingerprints }] },
+      /targets\.0\.hostKeyFingerprint: unknown key — did you mean `hostKeyFingerprints`\?/,
+    ],
+    [
+      { targets: [target], console: { idleTimeout: 5 } },
+      /console\.idleTimeout: unknown key — did you mean `idleTimeoutMs`\?/,
+    ],
+    [{ targets: [target], lisen: { port: 1 } }, /lisen: unknown key — did you mean `listen`\?/],
+    [
+      { targets: [{ id: 'l', label: 'L', kind: 'local', shel: '/bin/sh' }] },
+      /targets\.0\.shel: unknown key — did you mean `shell`\?/,
+    ],
+  ])('names the known key an unknown one was probably meant to be (%#)', (raw, message) => {
     expect(() => parseConfig(raw)).toThrow(message);
   });
 
@@ -69,6 +114,32 @@ describe('parseConfig', () => {
         auth: { mode: 'token', tokens: ['x'.repeat(32)] },
       }),
     ).not.toThrow();
+  });
+});
+
+describe('loadConfigFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'termrelay-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('points at the line and column of a JSON syntax error, with the line itself', async () => {
+    const path = join(dir, 'broken.json');
+    writeFileSync(
+      path,
+      '{\n  "listen": { "port": 8080 },\n  "targets": [\n    { "id": "vm1" "label": "VM" }\n  ]\n}\n',
+    );
+    const message = await loadConfigFile(path).then(
+      () => '',
+      (e: unknown) => (e as Error).message,
+    );
+    expect(message).toMatch(/is not valid JSON at line 4, column 19: /);
+    expect(message).toContain('    { "id": "vm1" "label": "VM" }\n                      ^');
+    expect(message).not.toMatch(/position/);
+  });
+
+  it('says so when the file ends before the JSON does', async () => {
+    const path = join(dir, 'short.json');
+    writeFileSync(path, '{ "targets": [');
+    await expect(loadConfigFile(path)).rejects.toThrow(/ends before the JSON does/);
   });
 });
 

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { describeJsonError, formatIssues } from './config-errors.js';
 
 const fingerprint = z
   .string()
@@ -213,7 +214,8 @@ export const configSchema = z
     /**
      * Origins allowed to open a console, as `scheme://host[:port]` (http or https, no path, no wildcard);
      * stored normalised (`HTTPS://EX.COM:443/` is `https://ex.com`). Their hosts are also the `Host`
-     * headers the server answers. The default is the listen address itself.
+     * headers the server answers. The default is the listen address itself, and on loopback both
+     * `http://localhost:PORT` and `http://127.0.0.1:PORT`.
      */
     publicOrigins: z.array(origin).optional(),
     /**
@@ -319,18 +321,22 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const key = issue.path.map(String).join('.') || '(root)';
-      return `  ${key}: ${issue.message}`;
-    })
-    .join('\n');
-}
-
 function originOf(host: string, port: number): string {
   const h = isIP(host) === 6 ? `[${host}]` : host;
   return `http://${h}:${port}`;
+}
+
+/**
+ * The origins a page served by this listen address can have. On loopback a person may type `localhost` or
+ * `127.0.0.1` for the same server, so both are allowed; any other address is allowed as written.
+ */
+export function defaultOrigins(host: string, port: number): string[] {
+  const origins = [originOf(host, port)];
+  if (host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '[::1]') {
+    origins.push(originOf('localhost', port));
+    if (host !== '::1' && host !== '[::1]') origins.push(originOf('127.0.0.1', port));
+  }
+  return [...new Set(origins)];
 }
 
 /** Validates `raw` (parsed JSON) and applies env overrides (`HOST`, `PORT`). Throws ConfigError. */
@@ -348,14 +354,15 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
     input.listen = listen;
   }
   const result = configSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(`invalid configuration:\n${formatIssues(result.error)}`);
+  if (!result.success)
+    throw new ConfigError(`invalid configuration:\n${formatIssues(result.error, configSchema)}`);
   const config = result.data;
   const startupToken = needsStartupToken(config) ? startupTokenFrom(env) : undefined;
   return {
     ...config,
     ...(startupToken ? { auth: { mode: 'token' as const, tokens: [startupToken] }, startupToken } : {}),
     publicOrigins: [
-      ...(config.publicOrigins ?? [originOf(config.listen.host, config.listen.port)]),
+      ...(config.publicOrigins ?? defaultOrigins(config.listen.host, config.listen.port)),
       ...(config.devOrigins ? DEV_ORIGINS : []),
     ],
   };
@@ -400,7 +407,7 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = {}):
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`config ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(`config ${path} is not valid JSON at ${describeJsonError(text, error as Error)}`);
   }
   return parseConfig(raw, env);
 }

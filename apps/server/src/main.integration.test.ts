@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleClient, refusalOf, TEST_ORIGIN, targetConfig } from './testing/harness.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/termrelay.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'termrelay-main-'));
 let sshd: TestSshd;
 
@@ -47,7 +49,7 @@ describe('the termrelay command', () => {
   it('prints help and version', async () => {
     const help = run(['--help']);
     expect(await help.exited).toBe(0);
-    expect(help.out()).toMatch(/Usage: termrelay --config FILE/);
+    expect(help.out()).toMatch(/Usage: termrelay \[--config FILE\]/);
     const version = run(['--version']);
     expect(await version.exited).toBe(0);
     expect(version.out().trim()).toMatch(/^\d+\.\d+\.\d+$/);
@@ -114,6 +116,49 @@ describe('the termrelay command', () => {
     const missing = run(['--config', join(dir, 'absent.json')]);
     expect(await missing.exited).toBe(2);
     expect(missing.err()).toMatch(/cannot read config/);
+  });
+
+  it('stops when a key file the config names is missing or is the public half, naming the key path', async () => {
+    const path = writeConfig('keys.json', {
+      targets: [
+        { ...targetConfig(sshd), privateKeyPath: join(dir, 'no-such-key') },
+        // ssh-keygen wrote the public half beside the private key.
+        { ...targetConfig(sshd), id: 'vm2', privateKeyPath: `${sshd.clientPrivateKeyPath}.pub` },
+      ],
+    });
+    const proc = run(['--config', path]);
+    expect(await proc.exited).toBe(2);
+    expect(proc.err()).toMatch(/targets\.0\.privateKeyPath: \S+no-such-key does not exist/);
+    expect(proc.err()).toMatch(/targets\.1\.privateKeyPath: \S+\.pub is a public key/);
+  });
+
+  it('says in words that the port is taken, naming it', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const proc = run([], { PORT: String(port) });
+      expect(await proc.exited).toBe(1);
+      expect(proc.err()).toContain(`termrelay: port ${port} is already in use on 127.0.0.1`);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('is linked as the `termrelay` command, and says to build when the server is not built', () => {
+    const linked = fileURLToPath(new URL('../../../node_modules/.bin/termrelay', import.meta.url));
+    const version = spawnSync(linked, ['--version'], { encoding: 'utf8' });
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    // The same bin script in a package folder with no dist/ yet, as right after `npm ci`.
+    const unbuilt = join(dir, 'unbuilt');
+    mkdirSync(join(unbuilt, 'bin'), { recursive: true });
+    copyFileSync(BIN, join(unbuilt, 'bin', 'termrelay.js'));
+    writeFileSync(join(unbuilt, 'package.json'), '{"type":"module"}');
+    const bare = spawnSync(process.execPath, [join(unbuilt, 'bin', 'termrelay.js'), '--help'], {
+      encoding: 'utf8',
+    });
+    expect(bare.status).toBe(1);
+    expect(bare.stderr).toMatch(/not built yet[\s\S]*Run `npm run build` at the repository root/);
   });
 
   it('refuses to serve without auth beyond loopback', async () => {

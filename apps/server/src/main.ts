@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
+import { checkConfigFiles } from './config-files.js';
 import {
   ConfigError,
   DEV_ORIGINS,
@@ -12,20 +13,21 @@ import {
   parseConfig,
   type Config,
 } from './config.js';
+import { describeListenError } from './listen-error.js';
 import { createLogger } from './logger.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 
-const HELP = `Usage: termrelay --config FILE
+const HELP = `Usage: termrelay [--config FILE] [--dev]
 
 A browser SSH console: serves the web terminal and relays each console to its SSH target.
 
 Options:
   -c, --config FILE   JSON config (see apps/server/README.md for every key and default).
                       Without one: a shell on this machine, on http://127.0.0.1:8080
-      --dev           also allow the Vite dev server's origin (http://127.0.0.1:5173)
+      --dev           also allow the Vite dev server's origins (127.0.0.1 and localhost on :5173)
   -h, --help          show this help
   -v, --version       print the version
 
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
       : parseConfig(defaultConfig({ dev: args.values.dev ?? false }), process.env);
     if (args.values.dev && args.values.config)
       config = { ...config, publicOrigins: [...config.publicOrigins, ...DEV_ORIGINS] };
+    await checkConfigFiles(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`termrelay: ${error.message}\n`);
@@ -79,8 +82,10 @@ async function main(): Promise<void> {
 
   const logger = createLogger(config.log.level);
   const relay = createApp(config, { logger });
-  relay.server.once('error', (error) => {
-    logger.fatal({ err: error.message }, 'cannot listen');
+  relay.server.once('error', (error: NodeJS.ErrnoException) => {
+    const words = describeListenError(error, config.listen.host, config.listen.port);
+    logger.fatal({ err: error.message, code: error.code }, 'cannot listen');
+    process.stderr.write(`termrelay: ${words}\n`);
     process.exit(1);
   });
   relay.server.listen(config.listen.port, config.listen.host, () => {

@@ -1,16 +1,14 @@
-// The page: picks the target (?target=ID, the only one, or a picker), opens a console into the terminal,
-// and keeps the header honest about the connection: connecting, connected, or ended with the cause in
-// words and a Reconnect button (Enter reconnects too).
+// The page: picks the target (?target=ID, the only one, or a picker) and keeps the URL naming it, opens a
+// console into the terminal, and keeps the header honest about the connection: connecting, connected, or
+// ended with the cause in words and a Reconnect button (Enter reconnects too). While a console is open,
+// leaving the page asks first.
 import { Connection, consoleUrl, type ConnectionState } from './connection.js';
 import { describeRefusal } from './end-state.js';
-import { signIn, takeTokenFromUrl, exchangeToken } from './sign-in.js';
+import { exchangeToken, signIn, takeTokenFromUrl } from './sign-in.js';
+import { guardLeaving } from './leave-guard.js';
+import { chooseStart, urlNamingTarget, type TargetInfo } from './target-choice.js';
 import { createTerminal } from './terminal.js';
 import './style.css';
-
-interface TargetInfo {
-  readonly id: string;
-  readonly label: string;
-}
 
 const params = new URLSearchParams(location.search);
 // A token in the URL (the link the server prints) is exchanged for a cookie and leaves the address bar.
@@ -30,10 +28,19 @@ const console_ = createTerminal(document.getElementById('terminal') as HTMLEleme
 
 let connection: Connection | undefined;
 let current: TargetInfo | undefined;
+let open = false;
+guardLeaving(window, () => open);
 
-function setState(state: ConnectionState | 'error', message?: string): void {
+function setState(state: ConnectionState | 'error' | 'choosing', message?: string): void {
   bar.dataset.state = state;
-  const words = { connecting: 'Connecting…', connected: 'Connected', ended: 'Session ended', error: 'Error' };
+  open = state === 'connected';
+  const words = {
+    connecting: 'Connecting…',
+    connected: 'Connected',
+    ended: 'Session ended',
+    error: 'Error',
+    choosing: 'Choose a target',
+  };
   status.textContent = message ?? words[state];
   status.title = status.textContent;
   reconnectButton.hidden = !(state === 'ended' || state === 'error') || !current;
@@ -44,6 +51,8 @@ function connect(target: TargetInfo): void {
   connection?.dispose();
   current = target;
   targetLabel.textContent = target.label;
+  // A reload or a bookmark comes back to this target.
+  history.replaceState(history.state, '', urlNamingTarget(location.href, target.id));
   const term = console_.term;
   term.reset();
   const size = console_.fit();
@@ -97,20 +106,18 @@ async function loadTargets(): Promise<TargetInfo[] | undefined> {
 }
 
 async function start(): Promise<void> {
-  const wanted = params.get('target');
   if (urlToken && !(await exchangeToken(urlToken)))
     signInHint.textContent = 'The token in the link was not accepted';
   const targets = await loadTargets();
   if (!targets) return;
-  const chosen = wanted ? (targets.find((t) => t.id === wanted) ?? { id: wanted, label: wanted }) : undefined;
-  if (chosen) return connect(chosen);
-  if (targets.length === 1 && targets[0]) return connect(targets[0]);
-  if (targets.length === 0) return setState('error', 'No targets are configured');
+  const choice = chooseStart(targets, params.get('target'));
+  if (choice.kind === 'open') return connect(choice.target);
+  if (choice.kind === 'none') return setState('error', 'No targets are configured');
   picker.hidden = false;
   picker.append(new Option('Choose a target…', '', true, true));
-  for (const t of targets) picker.append(new Option(t.label, t.id));
+  for (const t of choice.targets) picker.append(new Option(t.label, t.id));
   (picker.options[0] as HTMLOptionElement).disabled = true;
-  setState('error', 'Choose a target');
+  setState('choosing');
   picker.focus();
 }
 
