@@ -77,7 +77,10 @@ export class WindowController {
   /** Granted and not yet consumed (remote + received-not-consumed). */
   private held: number;
   private rttMs: number | undefined;
+  private rttVarMs = 0;
   private grantedAt: number | undefined;
+  /** Bytes still to arrive from before the timed grant: the round trip ends with the first byte after. */
+  private beforeGrant = 0;
   private periodStart: number;
   private periodBytes = 0;
   private periodLimited = false;
@@ -106,7 +109,7 @@ export class WindowController {
     return this.held;
   }
 
-  /** The last measured round trip from a grant to the remote's next bytes, if any. */
+  /** The smoothed round trip from a grant to the remote's next bytes, if measured. */
   get roundTripMs(): number | undefined {
     return this.rttMs;
   }
@@ -115,8 +118,18 @@ export class WindowController {
   received(bytes: number): void {
     this.remote = Math.max(0, this.remote - bytes);
     if (this.grantedAt !== undefined) {
+      this.beforeGrant -= bytes;
+      if (this.beforeGrant >= 0) return;
       const sample = Math.max(0, this.clock.now() - this.grantedAt);
-      this.rttMs = this.rttMs === undefined ? sample : this.rttMs * 0.75 + sample * 0.25;
+      // As TCP estimates its retransmit timeout (RFC 6298): a smoothed mean and mean deviation, so that
+      // a round trip that is now and then long (a busy machine scheduling sshd late) is covered too.
+      if (this.rttMs === undefined) {
+        this.rttMs = sample;
+        this.rttVarMs = sample / 2;
+      } else {
+        this.rttVarMs = this.rttVarMs * 0.75 + Math.abs(this.rttMs - sample) * 0.25;
+        this.rttMs = this.rttMs * 0.875 + sample * 0.125;
+      }
       this.grantedAt = undefined;
     }
   }
@@ -141,7 +154,7 @@ export class WindowController {
     // source-limited one leaves it as it is.
     if (this.periodLimited && this.rttMs !== undefined) {
       const rate = this.periodBytes / elapsed;
-      const wanted = rate * Math.max(this.rttMs, 1) * this.options.roundTrips;
+      const wanted = rate * Math.max(this.rttMs + 4 * this.rttVarMs, 1) * this.options.roundTrips;
       this.window = Math.round(Math.min(this.options.maxBytes, Math.max(this.options.minBytes, wanted)));
     }
     this.periodStart = now;
@@ -158,7 +171,10 @@ export class WindowController {
     }
     if (this.remote < STARVED_BYTES) {
       this.periodLimited = true;
-      this.grantedAt = this.clock.now();
+      if (this.grantedAt === undefined) {
+        this.grantedAt = this.clock.now();
+        this.beforeGrant = this.remote;
+      }
     }
     this.remote += room;
     this.held += room;
