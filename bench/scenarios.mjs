@@ -243,14 +243,18 @@ export async function browser(ctx) {
       await term.close();
       return { mbps: +(floodBytes / 1e6 / seconds).toFixed(2), renderer: active };
     };
+    // Best of rounds, alternating, as the Node throughput scenario does: the machine is shared.
     const throughput = {};
-    for (const [label, relay, renderer] of [
-      ['stock window, dom', relays.stock, 'dom'],
-      ['adaptive window, dom', relays.adaptive, 'dom'],
-      ['adaptive window, webgl', relays.adaptive, 'webgl'],
-    ]) {
-      progress(`browser throughput: ${label}`);
-      throughput[label] = await flood(relay, renderer);
+    for (let round = 0; round < (ctx.quick ? 1 : 3); round++) {
+      for (const [label, relay, renderer] of [
+        ['stock window, dom', relays.stock, 'dom'],
+        ['adaptive window, dom', relays.adaptive, 'dom'],
+        ['adaptive window, webgl', relays.adaptive, 'webgl'],
+      ]) {
+        progress(`browser throughput: ${label}, round ${round + 1}`);
+        const r = await flood(relay, renderer);
+        if (!throughput[label] || r.mbps > throughput[label].mbps) throughput[label] = r;
+      }
     }
     const a = summary(ctrlC.adaptive);
     const b = summary(ctrlC.stock);
