@@ -3,6 +3,7 @@
 // WebSocket (with or without flow=ack).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import ssh2 from 'ssh2';
 import WebSocket from 'ws';
 import { OutputWatcher, startTermrelayProcess } from '@termrelay/test-sshd';
@@ -18,8 +19,9 @@ export function stats(values) {
   return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1], n: sorted.length };
 }
 
-export async function startRelay(sshd, consoleOverrides = {}) {
+export async function startRelay(sshd, consoleOverrides = {}, extra = {}) {
   return await startTermrelayProcess({
+    ...extra,
     console: { idleTimeoutMs: 0, maxSessions: 2000, ...consoleOverrides },
     targets: [
       {
@@ -131,4 +133,82 @@ export async function prepare(term) {
   term.write('stty -echo; export PS1="__P__ "; echo RE""ADY\n');
   await term.watcher.waitFor(/READY/, 15_000);
   await new Promise((r) => setTimeout(r, 100));
+}
+
+/** The web app's build, served by the relay for the browser scenarios. */
+export const WEB_ROOT = fileURLToPath(new URL('../apps/web/dist', import.meta.url));
+
+/** Headless Chromium as the e2e suite runs it (Debian's, --disable-gpu). */
+export async function launchChromium() {
+  const { chromium } = await import('@playwright/test');
+  return await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
+}
+
+/**
+ * The real page in Chromium, connected to the relay's vm1 with flow=ack (the page's default). Counts what
+ * the page received and what it acknowledged as parsed, so a scenario can wait for "everything received
+ * so far is parsed" whichever renderer draws it; `screen()` reads the DOM renderer's rows as e2e does.
+ */
+export async function pageTerminal(browser, relay, { renderer = 'dom' } = {}) {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+  const counts = { received: 0, acked: 0, text: '' };
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', (frame) => {
+      if (typeof frame.payload === 'string') return;
+      counts.received += frame.payload.length;
+      counts.text = (counts.text + frame.payload.toString('latin1')).slice(-4096);
+    });
+    ws.on('framesent', (frame) => {
+      if (typeof frame.payload !== 'string') return;
+      const message = JSON.parse(frame.payload);
+      if (message.type === 'ack') counts.acked += message.bytes;
+    });
+  });
+  await page.goto(`${relay.origin}/?target=vm1&renderer=${renderer}`);
+  await page.locator('#bar[data-state="connected"]').waitFor({ timeout: 15_000 });
+  await page.locator('.xterm-helper-textarea').focus();
+  const term = {
+    page,
+    counts,
+    renderer: await page.locator('#terminal').getAttribute('data-renderer'),
+    async type(line) {
+      await page.keyboard.type(line);
+      await page.keyboard.press('Enter');
+    },
+    /** Resolves once the output's tail matches and the page has parsed everything it received. */
+    async parsed(pattern, timeoutMs = 120_000) {
+      const until = Date.now() + timeoutMs;
+      while (!(pattern.test(counts.text) && counts.acked >= counts.received)) {
+        if (Date.now() > until) throw new Error(`page never parsed ${pattern}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+    async screen() {
+      return await page
+        .locator('.xterm-rows')
+        .evaluate((rows) =>
+          Array.from(rows.children, (row) => (row.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd()).join(
+            '\n',
+          ),
+        );
+    },
+    async waitForScreen(pattern, timeoutMs = 30_000) {
+      const until = Date.now() + timeoutMs;
+      while (!pattern.test(await term.screen())) {
+        if (Date.now() > until) throw new Error(`screen never matched ${pattern}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    close: () => page.close(),
+  };
+  return term;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+export function cpuSecondsOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

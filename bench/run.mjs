@@ -7,7 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { startSshd } from '@termrelay/test-sshd';
 import { chart } from './chart.mjs';
 import { startRelay } from './lib.mjs';
-import { connectTime, ctrlC, echoLatency, memory, throughput } from './scenarios.mjs';
+import { browser, connectTime, cpuPerMB, ctrlC, echoLatency, memory, throughput } from './scenarios.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv
@@ -15,7 +15,7 @@ const only = process.argv
   ?.slice(7)
   .split(',');
 const publish = process.argv.includes('--publish');
-const SCENARIOS = { throughput, echoLatency, ctrlC, memory, connectTime };
+const SCENARIOS = { throughput, cpuPerMB, echoLatency, ctrlC, browser, memory, connectTime };
 if (publish && (quick || only)) {
   process.stderr.write(
     'bench: --publish replaces the published figures, so it needs a full run: drop --quick and --only.\n',
@@ -81,6 +81,24 @@ if (s.ctrlC)
     'Ctrl+C under flood ms',
     `relay ${s.ctrlC.relay.p50} (max ${s.ctrlC.relay.max}) · relay+ack ${s.ctrlC['relay+ack'].p50} (max ${s.ctrlC['relay+ack'].max})`,
   ]);
+if (s.cpuPerMB)
+  rows.push([
+    'CPU ms per MB',
+    `ssh2 direct ${s.cpuPerMB.cpuMsPerMB.ssh2Direct} · relay ${s.cpuPerMB.cpuMsPerMB.relay} · ratio ${s.cpuPerMB.ratioRelayVsSsh2} (goal ≤ 1.3)`,
+  ]);
+if (s.browser) {
+  const b = s.browser;
+  rows.push([
+    'Chromium Ctrl+C ms p50/p90',
+    `adaptive window ${b.ctrlCms.adaptive.p50}/${b.ctrlCms.adaptive.p90} · stock ${b.ctrlCms.stock.p50}/${b.ctrlCms.stock.p90} over ${b.tries} (goal p50 ≤ 300)`,
+  ]);
+  rows.push([
+    'Chromium page MB/s',
+    Object.entries(b.pageMBps)
+      .map(([k, v]) => `${k} ${v.mbps}${v.renderer === k.split(', ')[1] ? '' : ` (ran ${v.renderer})`}`)
+      .join(' · '),
+  ]);
+}
 if (s.memory) {
   const m = s.memory;
   rows.push([

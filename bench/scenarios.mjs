@@ -1,6 +1,18 @@
 // The measurements. Each compares paths in the same run, alternating them, so that a noisy shared machine
 // shows up as noise in both and a regression shows as a ratio.
-import { opensshTerminal, prepare, relayTerminal, rssOf, ssh2Terminal, stats } from './lib.mjs';
+import {
+  cpuSecondsOf,
+  launchChromium,
+  opensshTerminal,
+  pageTerminal,
+  prepare,
+  relayTerminal,
+  rssOf,
+  ssh2Terminal,
+  startRelay,
+  stats,
+  WEB_ROOT,
+} from './lib.mjs';
 
 const MiB = 2 ** 20;
 const progress = (text) => process.stderr.write(`\r\x1b[K  ${text}`);
@@ -130,7 +142,7 @@ export async function ctrlC(ctx) {
 }
 
 export async function memory(ctx) {
-  const counts = ctx.quick ? [0, 50] : [0, 100, 500];
+  const counts = ctx.quick ? [0, 50] : [0, 100, 500, 1000];
   const sessions = [];
   const rss = {};
   for (const count of counts) {
@@ -178,4 +190,130 @@ export async function connectTime(ctx) {
   }
   const s = stats(samples);
   return { sessions: count, p50: +s.p50.toFixed(1), p99: +s.p99.toFixed(1) };
+}
+
+/** p50 and p90 of a list of milliseconds, and the list itself in the order measured. */
+function summary(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  return { p50: Math.round(at(0.5)), p90: Math.round(at(0.9)), samples: samples.map(Math.round) };
+}
+
+/**
+ * The browser through the real page (headless Chromium, flow=ack, the page's default): Ctrl+C under `yes`
+ * until the prompt shows, with the adaptive SSH window and with ssh2's stock one, tries alternating
+ * between the two; then what the page parses and paints per second, by window and by renderer.
+ */
+export async function browser(ctx) {
+  const tries = ctx.quick ? 3 : 10;
+  const floodBytes = ctx.quick ? 4 * MiB : 16 * MiB;
+  const web = { webRoot: WEB_ROOT };
+  const relays = {
+    adaptive: await startRelay(ctx.sshd, {}, web),
+    stock: await startRelay(ctx.sshd, { sshWindowAdaptive: false }, web),
+  };
+  const chromium = await launchChromium();
+  try {
+    const pages = {};
+    for (const [name, relay] of Object.entries(relays)) pages[name] = await pageTerminal(chromium, relay);
+    const ctrlC = { adaptive: [], stock: [] };
+    for (let i = 0; i < tries; i++) {
+      for (const [name, term] of Object.entries(pages)) {
+        progress(`browser ctrl-c: ${name} ${i + 1}/${tries}`);
+        await term.type('clear; yes');
+        await new Promise((r) => setTimeout(r, 1500));
+        const started = performance.now();
+        await term.page.keyboard.press('Control+C');
+        await term.waitForScreen(/\$$/m);
+        ctrlC[name].push(performance.now() - started);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
+    for (const term of Object.values(pages)) await term.close();
+
+    const flood = async (relay, renderer) => {
+      const term = await pageTerminal(chromium, relay, { renderer });
+      await term.type('clear');
+      await new Promise((r) => setTimeout(r, 300));
+      const started = performance.now();
+      await term.type(`head -c ${floodBytes} /dev/zero | tr '\\0' y; echo; echo DO""NE`);
+      await term.parsed(/DONE\r\n/);
+      const seconds = (performance.now() - started) / 1000;
+      const active = term.renderer;
+      await term.close();
+      return { mbps: +(floodBytes / 1e6 / seconds).toFixed(2), renderer: active };
+    };
+    // Best of rounds, alternating, as the Node throughput scenario does: the machine is shared.
+    const throughput = {};
+    for (let round = 0; round < (ctx.quick ? 1 : 3); round++) {
+      for (const [label, relay, renderer] of [
+        ['stock window, dom', relays.stock, 'dom'],
+        ['adaptive window, dom', relays.adaptive, 'dom'],
+        ['adaptive window, webgl', relays.adaptive, 'webgl'],
+      ]) {
+        progress(`browser throughput: ${label}, round ${round + 1}`);
+        const r = await flood(relay, renderer);
+        if (!throughput[label] || r.mbps > throughput[label].mbps) throughput[label] = r;
+      }
+    }
+    const a = summary(ctrlC.adaptive);
+    const b = summary(ctrlC.stock);
+    return {
+      tries,
+      ctrlCms: { adaptive: a, stock: b },
+      ctrlCRatioP50: +(a.p50 / b.p50).toFixed(3),
+      floodBytes,
+      pageMBps: throughput,
+      pageRatioAdaptiveVsStock: +(
+        throughput['adaptive window, dom'].mbps / throughput['stock window, dom'].mbps
+      ).toFixed(3),
+    };
+  } finally {
+    await chromium.close();
+    for (const relay of Object.values(relays)) relay.stop();
+  }
+}
+
+/**
+ * CPU per MB relayed: the relay process (from /proc) against the ssh2-direct client (this process's own
+ * process.cpuUsage while it alone reads a flood), each over the same flood, alternating, best of rounds.
+ * The bench process's own CPU while it reads through the relay is reported too (ws client + watcher).
+ */
+export async function cpuPerMB(ctx) {
+  const bytes = ctx.quick ? 32 * MiB : 128 * MiB;
+  const rounds = ctx.quick ? 1 : 3;
+  const best = {};
+  const keep = (name, value) => (best[name] = Math.min(best[name] ?? Infinity, value));
+  for (let round = 0; round < rounds; round++) {
+    progress(`cpu per MB: ssh2, round ${round + 1}/${rounds}`);
+    let term = await ssh2Terminal(ctx.sshd);
+    await prepare(term);
+    let own = process.cpuUsage();
+    await timedFlood(term, bytes);
+    own = process.cpuUsage(own);
+    term.close();
+    keep('ssh2Direct', (own.user + own.system) / 1e6 / (bytes / 1e6));
+
+    progress(`cpu per MB: relay, round ${round + 1}/${rounds}`);
+    term = await relayTerminal(ctx.relay, { flowAck: true });
+    await prepare(term);
+    const relayBefore = cpuSecondsOf(ctx.relay.pid);
+    own = process.cpuUsage();
+    await timedFlood(term, bytes);
+    own = process.cpuUsage(own);
+    const relaySeconds = cpuSecondsOf(ctx.relay.pid) - relayBefore;
+    term.close();
+    keep('relay', relaySeconds / (bytes / 1e6));
+    keep('benchClientViaRelay', (own.user + own.system) / 1e6 / (bytes / 1e6));
+  }
+  const ms = (v) => +(v * 1000).toFixed(3);
+  return {
+    bytes,
+    cpuMsPerMB: {
+      ssh2Direct: ms(best.ssh2Direct),
+      relay: ms(best.relay),
+      benchClientViaRelay: ms(best.benchClientViaRelay),
+    },
+    ratioRelayVsSsh2: +(best.relay / best.ssh2Direct).toFixed(3),
+  };
 }

@@ -33,6 +33,9 @@ describe('parseConfig', () => {
       maxLifetimeMs: 43_200_000,
       clientWindowBytes: 262_144,
       sshBufferBytes: 65_536,
+      sshWindowAdaptive: true,
+      sshWindowMinBytes: 65_536,
+      sshWindowMaxBytes: 2_097_152,
     });
     expect(config.targets[0]).toMatchObject({ port: 22, kind: 'ssh', env: { LANG: 'C.UTF-8' } });
   });

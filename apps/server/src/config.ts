@@ -172,6 +172,15 @@ export const consoleSchema = z
      * between the remote program and the browser; smaller answers Ctrl+C sooner under a flood.
      */
     sshBufferBytes: z.number().int().min(1024).max(2_097_152).default(65_536),
+    /**
+     * The SSH window follows how fast the client consumes output (drain rate × round trip), within
+     * [sshWindowMinBytes, sshWindowMaxBytes]; false keeps ssh2's fixed 2 MiB window.
+     */
+    sshWindowAdaptive: z.boolean().default(true),
+    /** The smallest SSH window, and the one a shell opens with; it bounds what Ctrl+C must wait for. */
+    sshWindowMinBytes: z.number().int().min(4096).max(1_048_576).default(65_536),
+    /** The largest SSH window: what a fast client on a long link may have in flight. */
+    sshWindowMaxBytes: z.number().int().min(4096).max(16_777_216).default(2_097_152),
     /** Most concurrent console sessions; further upgrades get 503. */
     maxSessions: z.number().int().positive().default(1000),
     /**
@@ -193,6 +202,13 @@ export const consoleSchema = z
   })
   .strict()
   .superRefine((value, ctx) => {
+    if (value.sshWindowMaxBytes < value.sshWindowMinBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sshWindowMaxBytes'],
+        message: 'must be at least console.sshWindowMinBytes',
+      });
+    }
     if (value.outputBufferBytes < value.flushBytes) {
       ctx.addIssue({
         code: 'custom',

@@ -113,6 +113,10 @@ export function runConsole(ws: WebSocket, ctx: ConsoleContext): ConsoleHandle {
     target: ctx.target,
     pty: { cols: ctx.cols, rows: ctx.rows, env: ctx.env },
     channelBufferBytes: config.sshBufferBytes,
+    window: config.sshWindowAdaptive && {
+      minBytes: config.sshWindowMinBytes,
+      maxBytes: config.sshWindowMaxBytes,
+    },
     connectTimeoutMs: config.connectTimeoutMs,
     handshakeTimeoutMs: config.connectTimeoutMs,
     liveness: {

@@ -1,7 +1,10 @@
 // The xterm.js terminal: theme, font, fitting to its container, links, and copy/paste the way terminal
 // users expect in a browser (Ctrl+Shift+C copies the selection, Ctrl+Shift+V pastes; plain Ctrl+C stays
-// SIGINT). Paste goes through xterm, so bracketed paste reaches the shell.
+// SIGINT). Paste goes through xterm, so bracketed paste reaches the shell. It also picks the renderer:
+// WebGL when asked for and available, falling back to the DOM renderer when WebGL is missing or its
+// context is lost.
 import { FitAddon } from '@xterm/addon-fit';
+import { WebglAddon } from '@xterm/addon-webgl';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Terminal, type IDisposable } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
@@ -30,6 +33,36 @@ const THEME = {
   brightWhite: '#f0f6fc',
 };
 
+export type RendererKind = 'webgl' | 'dom';
+
+/**
+ * The renderer to try. The default is DEFAULT_RENDERER; a page may ask for the other with ?renderer=webgl
+ * or ?renderer=dom (to compare them: see bench/ and docs/performance.md).
+ */
+export const DEFAULT_RENDERER: RendererKind = 'dom';
+
+function requestedRenderer(): RendererKind {
+  const asked = new URLSearchParams(window.location.search).get('renderer');
+  return asked === 'webgl' || asked === 'dom' ? asked : DEFAULT_RENDERER;
+}
+
+/** Loads the WebGL renderer; on failure or a lost context the terminal stays on (or returns to) the DOM. */
+function useWebgl(term: Terminal, container: HTMLElement): IDisposable | undefined {
+  try {
+    const addon = new WebglAddon();
+    addon.onContextLoss(() => {
+      addon.dispose();
+      container.dataset.renderer = 'dom';
+    });
+    term.loadAddon(addon);
+    container.dataset.renderer = 'webgl';
+    return addon;
+  } catch {
+    container.dataset.renderer = 'dom';
+    return undefined;
+  }
+}
+
 export interface ConsoleTerminal extends IDisposable {
   readonly term: Terminal;
   /** Refits to the container now; returns the resulting size. */
@@ -51,6 +84,8 @@ export function createTerminal(container: HTMLElement): ConsoleTerminal {
   term.loadAddon(fitAddon);
   term.loadAddon(new WebLinksAddon());
   term.open(container);
+  container.dataset.renderer = 'dom';
+  const webgl = requestedRenderer() === 'webgl' ? useWebgl(term, container) : undefined;
 
   term.attachCustomKeyEventHandler((event) => {
     if (event.type !== 'keydown' || !event.ctrlKey || !event.shiftKey) return true;
@@ -94,6 +129,7 @@ export function createTerminal(container: HTMLElement): ConsoleTerminal {
     dispose() {
       observer.disconnect();
       if (timer !== undefined) clearTimeout(timer);
+      webgl?.dispose();
       term.dispose();
     },
   };

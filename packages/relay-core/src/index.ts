@@ -33,3 +33,11 @@ export { DisposableStore, Emitter, toDisposable, listen } from './lifecycle.js';
 export type { Disposable } from './lifecycle.js';
 export { duplexPair } from './duplex-pair.js';
 export type { DuplexPairOptions } from './duplex-pair.js';
+export {
+  WindowController,
+  adaptiveSshWindow,
+  openWithWindow,
+  DEFAULT_SSH_WINDOW,
+  validateSshWindow,
+} from './ssh-window.js';
+export type { SshWindow, SshWindowOptions, InitialWindow } from './ssh-window.js';

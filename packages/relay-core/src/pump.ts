@@ -10,6 +10,8 @@ export interface PumpHooks {
   onBytes?(bytes: number): void;
   /** Called each time the writable pushes back and the readable is paused. */
   onPause?(): void;
+  /** Called with each chunk's size once the writable accepted it (its write callback ran). */
+  onWritten?(bytes: number): void;
 }
 
 export interface Pump extends Disposable {
@@ -42,7 +44,14 @@ export function pump(src: Readable, dst: Writable, hooks: PumpHooks = {}): Pump 
     listen(src, 'data', (chunk: Buffer) => {
       hooks.onBytes?.(chunk.length);
       pending++;
-      if (!dst.write(chunk, onWritten) && !waitingDrain) {
+      const size = chunk.length;
+      const callback = hooks.onWritten
+        ? () => {
+            hooks.onWritten?.(size);
+            onWritten();
+          }
+        : onWritten;
+      if (!dst.write(chunk, callback) && !waitingDrain) {
         waitingDrain = true;
         src.pause();
         hooks.onPause?.();

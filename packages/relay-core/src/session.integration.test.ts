@@ -244,7 +244,10 @@ describe('RelaySession against a real sshd', () => {
   it('pauses the SSH channel while the client does not read, then delivers every byte in order', async () => {
     let relayed = 0;
     let pauses = 0;
+    // ssh2's stock window: this is the pump's own backpressure, the fallback when the adaptive window
+    // cannot be installed (ssh-window.integration.test.ts covers the window).
     const { term, ready, client } = open({
+      window: false,
       hooks: { onOutputBytes: (n) => (relayed += n), onOutputPause: () => pauses++ },
     });
     await ready;

@@ -14,6 +14,14 @@ import { DisposableStore, Emitter, listen, toDisposable, type Disposable } from 
 import { DEFAULT_LIVENESS, Liveness, validateLiveness, type LivenessOptions } from './liveness.js';
 import { pump, type Pump } from './pump.js';
 import { sshConnect } from './ssh-connect.js';
+import {
+  adaptiveSshWindow,
+  DEFAULT_SSH_WINDOW,
+  openWithWindow,
+  validateSshWindow,
+  type InitialWindow,
+  type SshWindowOptions,
+} from './ssh-window.js';
 
 export interface Target {
   readonly host: string;
@@ -65,6 +73,11 @@ export interface SessionOptions {
    * a stalled client; a smaller buffer bounds that to the window plus this. The default is 2097152 (ssh2's).
    */
   readonly channelBufferBytes?: number;
+  /**
+   * The SSH window the relay grants, following how fast the client consumes (see ssh-window.ts); `false`
+   * keeps ssh2's fixed 2 MiB window. The default is adaptive, with DEFAULT_SSH_WINDOW's bounds.
+   */
+  readonly window?: Partial<SshWindowOptions> | false;
   /** The default is the system clock. */
   readonly clock?: Clock;
   /** Aborting ends the session with cause `aborted`. */
@@ -122,6 +135,7 @@ export class RelaySession implements Disposable {
   private readonly handshakeTimeoutMs: number;
   private readonly liveness: LivenessOptions;
   private readonly clock: Clock;
+  private readonly window: SshWindowOptions | undefined;
   private resolveEnded!: (cause: EndCause) => void;
   private channel: ClientChannel | undefined;
   private exit: { code: number | null; signal: string | null } | undefined;
@@ -166,6 +180,8 @@ export class RelaySession implements Disposable {
     this.liveness = { ...DEFAULT_LIVENESS, ...options.liveness };
     validateLiveness(this.liveness);
     this.clock = options.clock ?? systemClock;
+    this.window = options.window === false ? undefined : { ...DEFAULT_SSH_WINDOW, ...options.window };
+    if (this.window) validateSshWindow(this.window);
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
   }
 
@@ -263,9 +279,10 @@ export class RelaySession implements Disposable {
       if (this.endCause) return;
       this.store.add(listen(ssh, 'close', () => this.onTargetGone()));
 
-      const channel = await this.openShell(ssh, signal);
+      const initialWindow = this.window ? openWithWindow(ssh, this.window.minBytes) : undefined;
+      const channel = await this.openShell(ssh, signal).finally(() => initialWindow?.dispose());
       if (this.endCause) return;
-      this.attach(ssh, channel);
+      this.attach(ssh, channel, initialWindow?.());
     } catch (error) {
       this.end(causeFromError(error));
     }
@@ -315,9 +332,11 @@ export class RelaySession implements Disposable {
     });
   }
 
-  private attach(ssh: Client, channel: ClientChannel): void {
+  private attach(ssh: Client, channel: ClientChannel, initialWindow: InitialWindow | undefined): void {
     this.channel = channel;
     limitReadBuffer(channel, this.options.channelBufferBytes);
+    const window = this.window && adaptiveSshWindow(channel, this.window, this.clock, initialWindow);
+    if (window) this.store.add(window);
     this.store.add(toDisposable(() => channel.close()));
     const hooks = this.options.hooks ?? {};
 
@@ -343,9 +362,13 @@ export class RelaySession implements Disposable {
         hooks.onOutputBytes?.(n);
       },
       onPause: () => hooks.onOutputPause?.(),
+      ...(window ? { onWritten: window.consumed } : {}),
     });
     // A PTY merges stderr into stdout, but a stream nobody reads would stall the channel: relay it too.
-    const errors = pump(channel.stderr, this.client, { onBytes: () => watch.touch() });
+    const errors = pump(channel.stderr, this.client, {
+      onBytes: () => watch.touch(),
+      ...(window ? { onWritten: window.consumed } : {}),
+    });
     const input = pump(this.client, channel, {
       onBytes: (n) => {
         watch.touch();
