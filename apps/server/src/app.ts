@@ -23,7 +23,7 @@ import { apiRoutes, healthRoute, metricsRoute, sendError, webRoutes, type RouteC
 import { SessionRegistry } from './session-registry.js';
 import { createTargetRegistry } from './targets.js';
 import { createUpgradeHandler } from './upgrade-handler.js';
-import type { ConsoleHandle } from './ws-console.js';
+import type { ConsoleSession } from './console-session.js';
 
 export interface AppOptions {
   readonly logger?: Logger;
@@ -44,7 +44,7 @@ export interface TermrelayApp {
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** Every session held now. */
-  readonly sessions: SessionRegistry<ConsoleHandle>;
+  readonly sessions: SessionRegistry<ConsoleSession>;
   /** Stops accepting, closes every console with 1001 and resolves when all are closed or `graceMs` passed. */
   shutdown(graceMs?: number): Promise<void>;
 }
@@ -59,7 +59,7 @@ export function createApp(config: Config, options: AppOptions = {}): TermrelayAp
   const targets = createTargetRegistry(config.targets);
   const authenticate = createAuthenticator(config.auth);
   const trust = createProxyTrust(config.trustProxy);
-  const sessions = new SessionRegistry<ConsoleHandle>(config.console);
+  const sessions = new SessionRegistry<ConsoleSession>(config.console);
   let shuttingDown = false;
 
   const app = express();
@@ -68,6 +68,7 @@ export function createApp(config: Config, options: AppOptions = {}): TermrelayAp
   const ctx: RouteContext = {
     config,
     targets,
+    sessions,
     authenticate,
     trust,
     metrics,

@@ -7,6 +7,7 @@ import type { EndCause, EndCauseKind } from '@termrelay/relay-core';
 /** Causes that only the transport sees; relay-core reports these sessions as aborted. */
 export type TransportCause =
   | 'client-too-slow'
+  | 'client-unresponsive'
   | 'invalid-text'
   | 'policy-violation'
   | 'frame-too-large'
@@ -26,6 +27,7 @@ const FROM_RELAY: Record<EndCauseKind, EndCauseName> = {
   'auth-failed': 'auth-failed',
   'credentials-unavailable': 'credentials-unavailable',
   'host-key-rejected': 'host-key-rejected',
+  'detached-timeout': 'detached-timeout',
   aborted: 'server-shutdown',
   error: 'error',
 };

@@ -181,7 +181,18 @@ export const consoleSchema = z
     sshWindowMinBytes: z.number().int().min(4096).max(1_048_576).default(65_536),
     /** The largest SSH window: what a fast client on a long link may have in flight. */
     sshWindowMaxBytes: z.number().int().min(4096).max(16_777_216).default(2_097_152),
-    /** Most concurrent console sessions; further upgrades get 503. */
+    /**
+     * Output a session keeps for a client that comes back (a network drop, a reload). Nothing the client
+     * may not have received is dropped: when this much is unconfirmed, the relay stops reading the SSH
+     * channel and the remote program waits.
+     */
+    resumeBufferBytes: z.number().int().min(65_536).default(1_048_576),
+    /**
+     * How long a session whose WebSocket went away without ending it waits to be resumed, before it ends
+     * with `detached-timeout`. 0 turns resume off: the session ends with its socket.
+     */
+    resumeGraceMs: z.number().int().min(0).default(300_000),
+    /** Most concurrent console sessions, attached or waiting to be resumed; further upgrades get 503. */
     maxSessions: z.number().int().positive().default(1000),
     /**
      * Most concurrent sessions one client may hold: per principal (the token or identity), or per address

@@ -5,6 +5,8 @@ export interface Metrics {
   readonly registry: Registry;
   readonly sessionsOpen: Gauge;
   readonly sessionsEnded: Counter<'cause'>;
+  readonly sessionsDetached: Gauge;
+  readonly resumes: Counter<'outcome'>;
   readonly bytesIn: Counter;
   readonly bytesOut: Counter;
   readonly framesOut: Counter;
@@ -22,7 +24,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registry,
     sessionsOpen: new Gauge({
       name: 'termrelay_sessions_open',
-      help: 'Console sessions open now',
+      help: 'Console sessions held now, attached or not',
+      registers,
+    }),
+    sessionsDetached: new Gauge({
+      name: 'termrelay_sessions_detached',
+      help: 'Console sessions held without a client now, waiting to be resumed',
+      registers,
+    }),
+    resumes: new Counter({
+      name: 'termrelay_resumes_total',
+      help: 'Resume requests, by outcome (resumed, taken_over, session_not_found, resume_denied, bad_request)',
+      labelNames: ['outcome'],
       registers,
     }),
     sessionsEnded: new Counter({

@@ -11,11 +11,19 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { publicTargets, type TargetRegistry } from './targets.js';
-import { checkOrigin, decideConsoleRequest, errorBody, type Refusal } from './upgrade.js';
+import {
+  checkOrigin,
+  decideConsoleRequest,
+  errorBody,
+  type Refusal,
+  type ResumableCandidate,
+} from './upgrade.js';
 
 export interface RouteContext {
   readonly config: Config;
   readonly targets: TargetRegistry;
+  /** The sessions a resume may reach. */
+  readonly sessions: { get(id: string): ResumableCandidate | undefined };
   readonly authenticate: Authenticator;
   readonly trust: ProxyTrust;
   readonly metrics: Metrics;
@@ -66,6 +74,7 @@ export function apiRoutes(ctx: RouteContext): Router {
   const decideOptions = {
     config,
     targets: ctx.targets,
+    sessions: ctx.sessions,
     authenticate: ctx.authenticate,
     isHttps: (req: IncomingMessage) => ctx.trust.isHttps(req),
   };
@@ -106,7 +115,7 @@ export function apiRoutes(ctx: RouteContext): Router {
     res.json(publicTargets(config.targets));
   });
   // The same checks as the upgrade, answered over plain HTTP so a browser can read why it was refused.
-  router.get('/api/targets/:id/console', async (req, res) => {
+  router.get(['/api/targets/:id/console', '/api/sessions/:id/console'], async (req, res) => {
     const decision = await decideConsoleRequest(req, { ...decideOptions, sameOriginFallback: true });
     if (!decision.ok) return sendError(res, decision.refusal);
     sendError(res, { status: 426, code: 'upgrade_required', message: 'open this URL as a WebSocket' });

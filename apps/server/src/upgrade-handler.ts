@@ -1,9 +1,11 @@
 // The server's `upgrade` handler: every refusal is decided and answered here on the raw socket, before
-// the WebSocket handshake (Host, shutdown, origin, auth, target, size, per-client and global limits); only
-// then does ws take the socket, and the console begins.
+// the WebSocket handshake (Host, shutdown, origin, auth, target or session, size, per-client and global
+// limits); only then does ws take the socket, and a new session begins or a held one is resumed.
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { CredentialProvider } from '@termrelay/relay-core';
+import { CloseCode } from '@termrelay/protocol';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from './auth.js';
 import type { BufferPool } from './buffer-pool.js';
@@ -14,13 +16,13 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { SessionRegistry } from './session-registry.js';
 import type { TargetRegistry } from './targets.js';
-import { decideConsoleRequest, writeRefusal, type Refusal } from './upgrade.js';
-import { runConsole, type ConsoleHandle } from './ws-console.js';
+import { decideConsoleRequest, RESUME_PATH, writeRefusal, type Refusal } from './upgrade.js';
+import { ConsoleSession } from './console-session.js';
 
 export interface UpgradeContext {
   readonly config: Config;
   readonly targets: TargetRegistry;
-  readonly sessions: SessionRegistry<ConsoleHandle>;
+  readonly sessions: SessionRegistry<ConsoleSession>;
   readonly authenticate: Authenticator;
   readonly trust: ProxyTrust;
   readonly hosts: () => ReadonlySet<string>;
@@ -78,12 +80,32 @@ export function createUpgradeHandler(ctx: UpgradeContext): UpgradeHandler {
     void decideConsoleRequest(req, {
       config,
       targets: ctx.targets,
+      sessions: ctx.sessions,
       authenticate: ctx.authenticate,
       isHttps: (r) => ctx.trust.isHttps(r),
     }).then((decision) => {
       if (socket.destroyed) return;
-      if (!decision.ok) return refuse(decision.refusal);
-      const { principal, target, cols, rows, flowAck } = decision.request;
+      const resuming = RESUME_PATH.test((req.url ?? '').split('?')[0] ?? '');
+      if (!decision.ok) {
+        if (resuming) metrics.resumes.inc({ outcome: decision.refusal.code });
+        return refuse(decision.refusal);
+      }
+      const request = decision.request;
+      if (request.kind === 'resume') {
+        const { session, token, offset, cols, rows, flowAck } = request;
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          // Two resumes with one token may both pass the check above: only the first attaches.
+          if (!session.tokenMatches(token) || session.session.state === 'ended') {
+            metrics.resumes.inc({ outcome: 'resume_denied' });
+            ws.close(CloseCode.PolicyViolation, 'resume_denied');
+            return;
+          }
+          metrics.resumes.inc({ outcome: session.session.client ? 'taken_over' : 'resumed' });
+          session.attach(ws, { from: offset, flowAck, clientAddress, size: { cols, rows } });
+        });
+        return;
+      }
+      const { principal, target, cols, rows, flowAck } = request;
       const clientKey = principal.authenticated ? principal.id : `address:${clientAddress}`;
       const limited = ctx.sessions.admit(clientKey);
       if (limited) return refuse(limited);
@@ -92,21 +114,22 @@ export function createUpgradeHandler(ctx: UpgradeContext): UpgradeHandler {
         const credentials = ctx.wrapCredentials
           ? ctx.wrapCredentials(target.relay.credentials, id)
           : target.relay.credentials;
-        const handle = runConsole(ws, {
+        const session = new ConsoleSession({
+          id: randomBytes(12).toString('base64url'),
           targetId: id,
-          clientKey,
-          clientAddress,
           target: { ...target.relay, credentials },
           env: target.env,
           cols,
           rows,
-          flowAck,
+          principalId: principal.id,
+          clientKey,
           config: config.console,
           metrics,
           logger,
           pool: ctx.pool,
         });
-        ctx.sessions.add(handle);
+        ctx.sessions.add(session);
+        session.attach(ws, { from: 0, flowAck, clientAddress });
       });
     });
   }

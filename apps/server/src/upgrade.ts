@@ -9,11 +9,34 @@ import type { Config } from './config.js';
 import type { ResolvedTarget, TargetRegistry } from './targets.js';
 
 export const CONSOLE_PATH = /^\/api\/targets\/([^/]+)\/console$/;
+export const RESUME_PATH = /^\/api\/sessions\/([^/]+)\/console$/;
 const MAX_URL_LENGTH = 4096;
 
+/** A new console on a target. */
 export interface ConsoleRequest {
+  readonly kind: 'new';
   readonly principal: Principal;
   readonly target: ResolvedTarget;
+  readonly cols: number;
+  readonly rows: number;
+  readonly flowAck: boolean;
+}
+
+/** What a resume needs to know of a held session. */
+export interface ResumableCandidate {
+  readonly principalId: string;
+  tokenMatches(token: string): boolean;
+  /** The output offset a resume may ask for at most. */
+  readonly outputEnd: number;
+}
+
+/** A resume of a held session from an output offset. */
+export interface ResumeRequest<S extends ResumableCandidate = ResumableCandidate> {
+  readonly kind: 'resume';
+  readonly principal: Principal;
+  readonly session: S;
+  readonly token: string;
+  readonly offset: number;
   readonly cols: number;
   readonly rows: number;
   readonly flowAck: boolean;
@@ -25,10 +48,11 @@ export interface Refusal {
   readonly message: string;
 }
 
-export type Decision =
-  { readonly ok: true; readonly request: ConsoleRequest } | { readonly ok: false; readonly refusal: Refusal };
+export type Decision<S extends ResumableCandidate = ResumableCandidate> =
+  | { readonly ok: true; readonly request: ConsoleRequest | ResumeRequest<S> }
+  | { readonly ok: false; readonly refusal: Refusal };
 
-const refuse = (status: number, code: HttpErrorCode, message: string): Decision => ({
+const refuse = (status: number, code: HttpErrorCode, message: string): { ok: false; refusal: Refusal } => ({
   ok: false,
   refusal: { status, code, message },
 });
@@ -40,9 +64,11 @@ function dimension(value: string | null, fallback: number): number | undefined {
   return n >= 1 && n <= MAX_DIMENSION ? n : undefined;
 }
 
-export interface DecideOptions {
+export interface DecideOptions<S extends ResumableCandidate = ResumableCandidate> {
   readonly config: Config;
   readonly targets: Pick<TargetRegistry, 'get'>;
+  /** The sessions a resume may reach. */
+  readonly sessions?: { get(id: string): S | undefined };
   readonly authenticate: Authenticator;
   /** For plain HTTP checks: the origin to assume when a same-origin browser request carries none. */
   readonly sameOriginFallback?: boolean;
@@ -71,8 +97,16 @@ export function checkOrigin(req: IncomingMessage, options: DecideOptions): Refus
   };
 }
 
-/** Decides a console request. Order matters: nothing about targets is revealed before Origin and auth pass. */
-export async function decideConsoleRequest(req: IncomingMessage, options: DecideOptions): Promise<Decision> {
+/**
+ * Decides a console request: a new console (`/api/targets/:id/console`) or a resume
+ * (`/api/sessions/:session/console?resume=T&offset=N`). Order matters: nothing about targets or sessions
+ * is revealed before Origin and auth pass. A resume checks, in order: session (404), token and principal
+ * (403), offset (400), size (400).
+ */
+export async function decideConsoleRequest<S extends ResumableCandidate>(
+  req: IncomingMessage,
+  options: DecideOptions<S>,
+): Promise<Decision<S>> {
   const rawUrl = req.url ?? '/';
   if (rawUrl.length > MAX_URL_LENGTH) return refuse(414, 'bad_request', 'URL too long');
   let url: URL;
@@ -82,30 +116,73 @@ export async function decideConsoleRequest(req: IncomingMessage, options: Decide
     return refuse(400, 'bad_request', 'malformed URL');
   }
   const match = CONSOLE_PATH.exec(url.pathname);
-  if (!match) return refuse(404, 'not_found', 'no such endpoint');
+  const resume = match ? undefined : RESUME_PATH.exec(url.pathname);
+  if (!match && !resume) return refuse(404, 'not_found', 'no such endpoint');
 
   const originRefusal = checkOrigin(req, options);
   if (originRefusal) return { ok: false, refusal: originRefusal };
   const auth = await options.authenticate(req);
   if (!auth.ok) return refuse(401, 'unauthorized', auth.message);
+  const principal = auth.principal;
 
-  let id: string;
-  try {
-    id = decodeURIComponent(match[1] ?? '');
-  } catch {
-    return refuse(404, 'target_not_found', 'no such target');
+  const id = decodeSegment((match ?? resume)?.[1]);
+  if (resume) {
+    const session = id === undefined ? undefined : options.sessions?.get(id);
+    if (!session) return refuse(404, 'session_not_found', 'no such session: it ended, expired or never was');
+    const token = url.searchParams.get('resume') ?? '';
+    // The token works once and only for whoever opened the session.
+    if (!session.tokenMatches(token) || session.principalId !== principal.id) {
+      return refuse(403, 'resume_denied', 'this session cannot be resumed with that token');
+    }
+    const offsetText = url.searchParams.get('offset');
+    const offset = offsetText !== null && /^\d{1,15}$/.test(offsetText) ? Number(offsetText) : undefined;
+    if (offset === undefined || offset > session.outputEnd) {
+      return refuse(
+        400,
+        'bad_request',
+        'offset must be an integer no larger than the output the session produced',
+      );
+    }
+    const size = parseSize(url);
+    if ('refusal' in size) return size;
+    const flow = parseFlow(url);
+    if (typeof flow !== 'boolean') return flow;
+    return {
+      ok: true,
+      request: { kind: 'resume', principal, session, token, offset, ...size, flowAck: flow },
+    };
   }
-  const target = options.targets.get(id);
-  if (!target) return refuse(404, 'target_not_found', 'no such target');
 
+  const target = id === undefined ? undefined : options.targets.get(id);
+  if (!target) return refuse(404, 'target_not_found', 'no such target');
+  const size = parseSize(url);
+  if ('refusal' in size) return size;
+  const flow = parseFlow(url);
+  if (typeof flow !== 'boolean') return flow;
+  return { ok: true, request: { kind: 'new', principal, target, ...size, flowAck: flow } };
+}
+
+function decodeSegment(segment: string | undefined): string | undefined {
+  try {
+    return decodeURIComponent(segment ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
+function parseSize(url: URL): { cols: number; rows: number } | { ok: false; refusal: Refusal } {
   const cols = dimension(url.searchParams.get('cols'), 80);
   const rows = dimension(url.searchParams.get('rows'), 24);
   if (cols === undefined || rows === undefined) {
     return refuse(400, 'bad_request', `cols and rows must be integers from 1 to ${MAX_DIMENSION}`);
   }
+  return { cols, rows };
+}
+
+function parseFlow(url: URL): boolean | { ok: false; refusal: Refusal } {
   const flow = url.searchParams.get('flow');
   if (flow !== null && flow !== 'ack') return refuse(400, 'bad_request', 'flow must be "ack" when given');
-  return { ok: true, request: { principal: auth.principal, target, cols, rows, flowAck: flow === 'ack' } };
+  return flow === 'ack';
 }
 
 export function errorBody(refusal: Pick<Refusal, 'code' | 'message'>): HttpErrorBody {

@@ -9,6 +9,7 @@ describe('parseClientControl', () => {
       rows: 40,
     });
     expect(parseClientControl('{"type":"ack","bytes":65536}')).toEqual({ type: 'ack', bytes: 65536 });
+    expect(parseClientControl('{"type":"close"}')).toEqual({ type: 'close' });
   });
 
   it.each([
@@ -45,8 +46,10 @@ describe('parseServerControl', () => {
       code: 3,
       signal: null,
     });
-    expect(parseServerControl('{"type":"ready"}')).toEqual({ type: 'ready' });
-    expect(parseServerControl('{"type":"ready","session":"abc"}')).toEqual({ type: 'ready', session: 'abc' });
+    const ready = { type: 'ready', session: 'n1.abc', resume: 'tok', offset: 10, inputOffset: 2 };
+    expect(parseServerControl(JSON.stringify(ready))).toEqual(ready);
+    expect(parseServerControl('{"type":"ready","session":"abc"}')).toBeUndefined();
+    expect(parseServerControl('{"type":"reset"}')).toEqual({ type: 'reset' });
     expect(parseServerControl('nope')).toBeUndefined();
     expect(parseServerControl('null')).toBeUndefined();
   });

@@ -14,13 +14,29 @@ export interface AckMessage {
   readonly bytes: number;
 }
 
-export type ClientControlMessage = ResizeMessage | AckMessage;
+/** Client → server: end the session on purpose (the page's Disconnect): output is flushed, then 1000. */
+export interface CloseMessage {
+  readonly type: 'close';
+}
 
-/** Server → client: the shell is open. */
+export type ClientControlMessage = ResizeMessage | AckMessage | CloseMessage;
+
+/** Server → client: the shell is open (a new session), or this connection is attached (a resume). */
 export interface ReadyMessage {
   readonly type: 'ready';
-  /** The session's id, for the user to quote to an operator (and, with resume, to reattach). */
-  readonly session?: string;
+  /** The session's id: URL-safe, for the resume URL and for a user to quote to an operator. */
+  readonly session: string;
+  /** The token for the next resume of this session; it works once and changes at every attach. */
+  readonly resume: string;
+  /** How many output bytes of the session come before the next binary frame of this connection. */
+  readonly offset: number;
+  /** How many input bytes the session has taken so far: a client re-sends what it sent beyond this. */
+  readonly inputOffset: number;
+}
+
+/** Server → client: reset the terminal before the bytes that follow (output between was not kept). */
+export interface ResetMessage {
+  readonly type: 'reset';
 }
 
 /** Server → client: the remote shell ended, just before the close frame. */
@@ -30,7 +46,7 @@ export interface ExitMessage {
   readonly signal: string | null;
 }
 
-export type ServerControlMessage = ReadyMessage | ExitMessage;
+export type ServerControlMessage = ReadyMessage | ExitMessage | ResetMessage;
 
 /** The largest cols or rows the console accepts, on the URL and in resize messages. */
 export const MAX_DIMENSION = 1000;
@@ -39,6 +55,10 @@ export const MAX_ACK_BYTES = 2 ** 31;
 
 function isDimension(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_DIMENSION;
+}
+
+function isOffset(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /** Own properties only: a `__proto__` key in the JSON must not be mistaken for a field. */
@@ -74,6 +94,8 @@ export function parseClientControl(text: string): ClientControlMessage | { reado
       }
       return { type: 'ack', bytes };
     }
+    case 'close':
+      return { type: 'close' };
     default:
       return { ignored: 'unknown-type' };
   }
@@ -89,10 +111,22 @@ export function parseServerControl(text: string): ServerControlMessage | undefin
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const field = fieldsOf(value as Record<string, unknown>);
-  if (field('type') === 'ready') {
+  const type = field('type');
+  if (type === 'ready') {
     const session = field('session');
-    return typeof session === 'string' ? { type: 'ready', session } : { type: 'ready' };
+    const resume = field('resume');
+    const offset = field('offset');
+    const inputOffset = field('inputOffset');
+    if (
+      typeof session !== 'string' ||
+      typeof resume !== 'string' ||
+      !isOffset(offset) ||
+      !isOffset(inputOffset)
+    )
+      return undefined;
+    return { type: 'ready', session, resume, offset, inputOffset };
   }
+  if (type === 'reset') return { type: 'reset' };
   if (field('type') === 'exit') {
     const code = field('code');
     const signal = field('signal');

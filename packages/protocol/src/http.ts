@@ -6,6 +6,8 @@ export type HttpErrorCode =
   | 'host_not_allowed'
   | 'unauthorized'
   | 'target_not_found'
+  | 'session_not_found'
+  | 'resume_denied'
   | 'bad_request'
   | 'not_found'
   | 'upgrade_required'

@@ -7,7 +7,9 @@ export type {
   ClientControlMessage,
   ResizeMessage,
   AckMessage,
+  CloseMessage,
   ServerControlMessage,
+  ResetMessage,
   ReadyMessage,
   ExitMessage,
 } from './control.js';

@@ -14,6 +14,7 @@ export const END_CAUSE_KINDS = [
   'auth-failed',
   'credentials-unavailable',
   'host-key-rejected',
+  'detached-timeout',
   'aborted',
   'error',
 ] as const;
@@ -44,6 +45,7 @@ const WORDS: Record<EndCauseKind, string> = {
   'auth-failed': 'The target refused authentication',
   'credentials-unavailable': 'The credentials for the target could not be obtained',
   'host-key-rejected': "The target's host key was rejected",
+  'detached-timeout': 'No client came back within the resume grace',
   aborted: 'The session was stopped',
   error: 'Internal error',
 };

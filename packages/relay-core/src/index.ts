@@ -41,3 +41,6 @@ export {
   validateSshWindow,
 } from './ssh-window.js';
 export type { SshWindow, SshWindowOptions, InitialWindow } from './ssh-window.js';
+export { OutputLog } from './output-log.js';
+export { ResumableSession, DEFAULT_RESUME } from './resumable-session.js';
+export type { ResumableSessionOptions, SessionClient, DetachReason } from './resumable-session.js';

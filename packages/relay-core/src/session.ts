@@ -4,7 +4,14 @@
 // and closes it with the cause this session reports.
 import type { Duplex } from 'node:stream';
 import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2';
-import { causeFromError, describeCause, exitMessage, RelayError, type EndCause } from './causes.js';
+import {
+  causeFromError,
+  describeCause,
+  exitMessage,
+  RelayError,
+  type EndCause,
+  type EndCauseKind,
+} from './causes.js';
 import { systemClock, type Clock } from './clock.js';
 import { releaser, type CredentialProvider } from './credentials.js';
 import { closeDialed, dialWithTimeout, tcpDialer, type DialedConnection, type Dialer } from './dial.js';
@@ -212,6 +219,11 @@ export class RelaySession implements Disposable {
   /** Ends the session with cause `aborted` (e.g. the server shuts down). */
   abort(message?: string): void {
     this.end({ kind: 'aborted', message: message ?? describeCause('aborted') });
+  }
+
+  /** Ends the session with a cause its owner knows (a client that left on purpose, a grace that ran out). */
+  stop(kind: EndCauseKind, message?: string): void {
+    this.end({ kind, message: message ?? describeCause(kind) });
   }
 
   dispose(): void {

@@ -27,6 +27,8 @@ export interface TestServer {
   readonly port: number;
   readonly httpUrl: string;
   consoleUrl(target?: string, query?: string): string;
+  /** The URL that resumes the session of `ready` from `offset`. */
+  resumeUrl(ready: Ready, offset: number, query?: string): string;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,8 @@ export async function startTestServer(
     httpUrl: `http://127.0.0.1:${port}`,
     consoleUrl: (target = 'vm1', query = '') =>
       `ws://127.0.0.1:${port}/api/targets/${target}/console${query}`,
+    resumeUrl: (ready: Ready, offset: number, query = '') =>
+      `ws://127.0.0.1:${port}/api/sessions/${ready.session}/console?resume=${ready.resume}&offset=${offset}${query}`,
     close: () => relay.shutdown(1000),
   };
 }
@@ -61,21 +65,46 @@ export interface Closed {
   readonly reason: string;
 }
 
-/** A console client: output as text, control messages as objects, and how it closed. */
+/** What a `ready` message carries. */
+export interface Ready {
+  readonly session: string;
+  readonly resume: string;
+  readonly offset: number;
+  readonly inputOffset: number;
+}
+
+/**
+ * A console client: output as text, control messages as objects, and how it closed. It keeps the
+ * session's output offset (ready.offset plus what arrived since) for resumes; with `ack` it acknowledges
+ * every frame as it arrives, as the page does once xterm has parsed it.
+ */
 export class ConsoleClient extends OutputWatcher {
   readonly controls: Record<string, unknown>[] = [];
   readonly closed: Promise<Closed>;
   readonly opened: Promise<void>;
   binaryFrames = 0;
+  private base = 0;
+  private sinceReady = 0;
 
-  constructor(readonly ws: WebSocket) {
+  constructor(
+    readonly ws: WebSocket,
+    private readonly ack = false,
+  ) {
     super();
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) {
         this.binaryFrames++;
+        this.sinceReady += data.length;
         this.feed(data);
+        if (this.ack && ws.readyState === ws.OPEN)
+          ws.send(JSON.stringify({ type: 'ack', bytes: data.length }));
       } else {
-        this.controls.push(JSON.parse(data.toString('utf8')) as Record<string, unknown>);
+        const message = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+        if (message.type === 'ready') {
+          this.base = Number(message.offset);
+          this.sinceReady = 0;
+        }
+        this.controls.push(message);
       }
     });
     ws.on('error', () => {});
@@ -90,8 +119,26 @@ export class ConsoleClient extends OutputWatcher {
     this.opened.catch(() => {});
   }
 
-  static open(url: string, options: ClientOptions = {}): ConsoleClient {
-    return new ConsoleClient(new WebSocket(url, { origin: TEST_ORIGIN, ...options }));
+  static open(url: string, options: ClientOptions & { ack?: boolean } = {}): ConsoleClient {
+    const { ack, ...rest } = options;
+    return new ConsoleClient(new WebSocket(url, { origin: TEST_ORIGIN, ...rest }), ack ?? false);
+  }
+
+  /** The last `ready` message. */
+  get lastReady(): Ready {
+    const ready = [...this.controls].reverse().find((c) => c.type === 'ready');
+    if (!ready) throw new Error('no ready message yet');
+    return ready as unknown as Ready;
+  }
+
+  /** The session's output offset this client has reached. */
+  get outputOffset(): number {
+    return this.base + this.sinceReady;
+  }
+
+  /** Drops the TCP connection without a close frame, as a network failure would. */
+  drop(): void {
+    (this.ws as unknown as { _socket: { destroy(): void } })._socket.destroy();
   }
 
   /** Waits for the `ready` control message. */

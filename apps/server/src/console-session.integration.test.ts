@@ -167,8 +167,8 @@ describe('close codes for each end cause', () => {
     expect((await client.closed).code).toBe(4004);
   });
 
-  it('4005 when the client does not read output within writeTimeoutMs', async () => {
-    const s = await server({ console: { writeTimeoutMs: 500, idleTimeoutMs: 0 } });
+  it('4005 when the client does not read output within writeTimeoutMs (resume off: the session ends)', async () => {
+    const s = await server({ console: { writeTimeoutMs: 500, idleTimeoutMs: 0, resumeGraceMs: 0 } });
     const client = connect(s);
     await client.ready();
     const socket = (client.ws as unknown as { _socket: Socket })._socket;
