@@ -119,8 +119,8 @@ describe('faults', () => {
     );
   });
 
-  it('a browser that vanishes without a close frame is ended with 4004 at the next liveness check', async () => {
-    await withServer({ console: LIVENESS }, async (server, audit) => {
+  it('a browser that vanishes without a close frame is ended with 4004 at the next liveness check (resume off)', async () => {
+    await withServer({ console: { ...LIVENESS, resumeGraceMs: 0 } }, async (server, audit) => {
       const ghost = ConsoleClient.open(server.consoleUrl(), { autoPong: false });
       await ghost.ready();
       const bystander = await open(server);
@@ -155,11 +155,35 @@ describe('faults', () => {
     });
   });
 
-  it('a browser that reads nothing while the remote floods is ended with 4005, and server memory stays bounded', async () => {
+  it('a browser that vanishes without a close frame is detached at the next liveness check, and can come back', async () => {
+    await withServer({ console: LIVENESS }, async (server) => {
+      const ghost = ConsoleClient.open(server.consoleUrl(), { autoPong: false });
+      await ghost.ready();
+      (ghost.ws as unknown as { _socket: Socket })._socket.pause();
+      const started = Date.now();
+      while ((await metricValue(server, 'termrelay_sessions_detached')) !== 1) {
+        expect(Date.now() - started).toBeLessThan(5000);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const detectMs = Date.now() - started;
+      record('client-vanished-detached', { detectMs, boundMs: 1000 });
+      expect(detectMs).toBeLessThan(500 * 2 + 500);
+      expect(server.relay.sessions.size).toBe(1);
+      ghost.ws.terminate();
+      const back = ConsoleClient.open(server.resumeUrl(ghost.lastReady, ghost.outputOffset));
+      await back.ready();
+      await stillEchoes(back, 'back');
+      back.ws.close();
+      await back.closed;
+    });
+  });
+
+  it('a browser that reads nothing while the remote floods gets 4005 and is detached, and server memory stays bounded', async () => {
     const proc = await startTermrelayProcess({
       targets: [targetConfig(sshd)],
       console: { writeTimeoutMs: 2000, idleTimeoutMs: 0 },
     });
+    let sampler: NodeJS.Timeout | undefined;
     try {
       const slow = ConsoleClient.open(`${proc.wsUrl}/api/targets/vm1/console`, { origin: proc.origin });
       await slow.ready();
@@ -168,15 +192,15 @@ describe('faults', () => {
       slow.type('cat /dev/zero\n');
       socket.pause();
       let peak = baseline;
-      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(proc.pid))), 50);
+      sampler = setInterval(() => (peak = Math.max(peak, rssOf(proc.pid))), 50);
       const bystander = ConsoleClient.open(`${proc.wsUrl}/api/targets/vm1/console`, { origin: proc.origin });
       await bystander.ready();
       await stillEchoes(bystander, 'during');
-      // The kernel buffers fill, a frame waits writeTimeoutMs, and the server gives up on this client;
-      // reading again then lets the close frame through.
+      // The kernel buffers fill, a frame waits writeTimeoutMs, and the server lets go of this client (the
+      // session waits for it to come back); reading again then lets the close frame through.
       const started = Date.now();
       while (
-        !/termrelay_sessions_ended_total\{cause="client-too-slow"\} 1/.test(
+        !/termrelay_sessions_detached 1/.test(
           await (await fetch(`http://127.0.0.1:${proc.port}/metrics`)).text(),
         )
       ) {
@@ -198,6 +222,7 @@ describe('faults', () => {
       await stillEchoes(bystander, 'after');
       bystander.ws.close();
     } finally {
+      clearInterval(sampler);
       proc.child.kill('SIGKILL');
     }
   });
