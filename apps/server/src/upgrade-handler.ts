@@ -93,6 +93,7 @@ export function createUpgradeHandler(ctx: UpgradeContext): UpgradeHandler {
           ? ctx.wrapCredentials(target.relay.credentials, id)
           : target.relay.credentials;
         const handle = runConsole(ws, {
+          nodeId: config.nodeId,
           targetId: id,
           clientKey,
           clientAddress,

@@ -2,7 +2,6 @@
 // binary frames in as input; output out through the batcher — and owns everything WebSocket: control
 // messages, output backpressure (queue cap, and the ack window with flow=ack), write timeouts, ping as the
 // client probe, and the close frame that names the cause.
-import { randomBytes } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import { CloseCode, parseClientControl, type ExitMessage } from '@termrelay/protocol';
 import { RelaySession, type EndCause, type Target } from '@termrelay/relay-core';
@@ -16,11 +15,14 @@ import { AckWindow } from './flow-control.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { ResizeCoalescer } from './resize-coalescer.js';
+import { newSessionId } from './session-id.js';
 
 /** Bytes the relay may hand the adapter beyond the queue cap before its writes report backpressure. */
 const STREAM_HIGH_WATER_MARK = 16 * 1024;
 
 export interface ConsoleContext {
+  /** This node's id: the first part of every session id. */
+  readonly nodeId: string;
   readonly targetId: string;
   /** Whose console: the principal, or the address under auth "none" (per-client limits). */
   readonly clientKey: string;
@@ -48,7 +50,7 @@ export interface ConsoleHandle {
 }
 
 export function runConsole(ws: WebSocket, ctx: ConsoleContext): ConsoleHandle {
-  const id = randomBytes(12).toString('base64url');
+  const id = newSessionId(ctx.nodeId);
   const { config, metrics } = ctx;
   const log = ctx.logger.child({ session: id, target: ctx.targetId, client: ctx.clientAddress });
   const limiter = new ControlLimiter(config.controlMessagesPerSecond);
