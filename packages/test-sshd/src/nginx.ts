@@ -32,7 +32,8 @@ export interface TestNginx {
 
 function topLevelConfig(dir: string, http: string): string {
   return [
-    'worker_processes 1;',
+    // Two workers, as on a production machine: balancing state must be shared between them.
+    'worker_processes 2;',
     'daemon off;',
     `pid ${join(dir, 'nginx.pid')};`,
     `error_log ${join(dir, 'error.log')} warn;`,
