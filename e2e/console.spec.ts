@@ -122,7 +122,7 @@ test('exit 3 says so in the header, and Reconnect opens a fresh shell', async ({
 test('an idle session ends with the idle cause in the header', async ({ page }) => {
   await openConsole(page, IDLE_URL());
   await expect(page.locator('#bar')).toHaveAttribute('data-state', 'ended', { timeout: 10_000 });
-  expect(await headerText(page)).toMatch(/^The session was idle for 2 seconds \(session [\w-]+\)$/);
+  expect(await headerText(page)).toMatch(/^The session was idle for 2 seconds \(session [\w.-]+\)$/);
 });
 
 test('a killed sshd session process ends the session with the cause in words, and Reconnect works', async ({
@@ -135,7 +135,7 @@ test('a killed sshd session process ends the session with the cause in words, an
   expect(pid).toBeGreaterThan(1);
   process.kill(pid, 'SIGKILL');
   await expect(page.locator('#status')).toHaveText(
-    /^The connection to the host was lost \(session [\w-]+\)$/,
+    /^The connection to the host was lost \(session [\w.-]+\)$/,
   );
   await page.locator('#reconnect').click();
   await expect(page.locator('#bar')).toHaveAttribute('data-state', 'connected');

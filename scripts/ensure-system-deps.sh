@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what npm cannot: OpenSSH (the tests' real target) and Chromium (the e2e browser).
+# Installs what npm cannot: OpenSSH (the tests' real target), nginx (the deploy suite's balancer) and
+# Chromium (the e2e browser).
 # As root it installs missing packages with apt-get; otherwise it stops with the exact command to run.
 # Usage: scripts/ensure-system-deps.sh [--no-browser]
 set -euo pipefail
@@ -10,6 +11,7 @@ need_browser=1
 missing=()
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 && command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ "$need_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 
 [ "${#missing[@]}" -eq 0 ] && exit 0
@@ -22,7 +24,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 echo "Installing ${missing[*]} with apt-get ..." >&2
-# Never let the package start a system-wide sshd: tests run their own on loopback.
+# Never let the packages start a system-wide sshd or nginx: tests run their own on loopback.
 created_policy=0
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d

@@ -107,6 +107,15 @@ describe('parseConfig', () => {
     expect(() => parseConfig(raw)).toThrow(message);
   });
 
+  it('names the node after the host by default and takes a URL-safe nodeId', () => {
+    expect(parseConfig({ targets: [target] }).nodeId).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]*$/);
+    expect(parseConfig({ targets: [target], nodeId: 'relay-eu_2' }).nodeId).toBe('relay-eu_2');
+  });
+
+  it.each(['', 'n1.example', 'n 1', '-n1', 'n/1', 'x'.repeat(64)])('refuses the nodeId %j', (nodeId) => {
+    expect(() => parseConfig({ targets: [target], nodeId })).toThrow(/nodeId: must be 1-63 letters/);
+  });
+
   it('allows no auth on any loopback address, token auth anywhere', () => {
     expect(() => parseConfig({ targets: [target], listen: { host: '127.0.0.5' } })).not.toThrow();
     expect(() => parseConfig({ targets: [target], listen: { host: '::1' } })).not.toThrow();

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { describeJsonError, formatIssues } from './config-errors.js';
+import { defaultNodeId, NODE_ID_PATTERN } from './session-id.js';
 
 const fingerprint = z
   .string()
@@ -238,6 +239,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * This node's name among several behind one balancer: every session id starts with it
+     * (`<nodeId>.<random>`), so the balancer can route a request about a session to its node by URL alone.
+     * 1-63 letters, digits, dashes or underscores; unique per node. The default is the host name up to its
+     * first dot, with other characters turned into dashes.
+     */
+    nodeId: z
+      .string()
+      .regex(
+        NODE_ID_PATTERN,
+        'must be 1-63 letters, digits, dashes or underscores (no dot), starting with a letter or digit',
+      )
+      .default(() => defaultNodeId()),
     /**
      * Origins allowed to open a console, as `scheme://host[:port]` (http or https, no path, no wildcard);
      * stored normalised (`HTTPS://EX.COM:443/` is `https://ex.com`). Their hosts are also the `Host`

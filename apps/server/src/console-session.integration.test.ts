@@ -60,7 +60,7 @@ describe('a console session', () => {
     expect(closed.reason).toMatch(/code 3/);
     expect(client.controls).toHaveLength(2);
     expect(client.controls[0]).toMatchObject({ type: 'ready' });
-    expect(client.controls[0]?.session).toMatch(/^[\w-]{16,}$/);
+    expect(client.controls[0]?.session).toMatch(/^[\w-]+\.[\w-]{16,}$/);
     expect(client.controls[1]).toEqual({ type: 'exit', code: 3, signal: null });
   });
 

@@ -25,4 +25,10 @@ describe('the docs', () => {
       expect(defaults[key]).toBeDefined();
     }
   });
+
+  it('show deploy/nginx/termrelay.conf in docs/deploy.md exactly as it ships (the file the deploy suite runs)', async () => {
+    const [doc, conf] = await Promise.all([read('docs/deploy.md'), read('deploy/nginx/termrelay.conf')]);
+    const blocks = [...doc.matchAll(/```nginx\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks, 'docs/deploy.md lacks the shipped nginx file').toContain(conf);
+  });
 });

@@ -1,7 +1,6 @@
 // The server's `upgrade` handler: every refusal is decided and answered here on the raw socket, before
 // the WebSocket handshake (Host, shutdown, origin, auth, target or session, size, per-client and global
 // limits); only then does ws take the socket, and a new session begins or a held one is resumed.
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { CredentialProvider } from '@termrelay/relay-core';
@@ -15,6 +14,7 @@ import { hostAllowed } from './http-hardening.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { SessionRegistry } from './session-registry.js';
+import { newSessionId } from './session-id.js';
 import type { TargetRegistry } from './targets.js';
 import { decideConsoleRequest, RESUME_PATH, writeRefusal, type Refusal } from './upgrade.js';
 import { ConsoleSession } from './console-session.js';
@@ -115,7 +115,7 @@ export function createUpgradeHandler(ctx: UpgradeContext): UpgradeHandler {
           ? ctx.wrapCredentials(target.relay.credentials, id)
           : target.relay.credentials;
         const session = new ConsoleSession({
-          id: randomBytes(12).toString('base64url'),
+          id: newSessionId(config.nodeId),
           targetId: id,
           target: { ...target.relay, credentials },
           env: target.env,

@@ -5,3 +5,5 @@ export type { TestUser } from './test-user.js';
 export { OutputWatcher } from './output-watcher.js';
 export { startTermrelayProcess, TERMRELAY_MAIN } from './termrelay-process.js';
 export type { TermrelayProcess } from './termrelay-process.js';
+export { startNginx, NGINX_PATH } from './nginx.js';
+export type { StartNginxOptions, TestNginx } from './nginx.js';

@@ -34,9 +34,16 @@ export interface TermrelayProcess {
  */
 export async function startTermrelayProcess(
   config: Record<string, unknown> | null,
-  options: { startTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    /** The default is 15000 ms. */
+    startTimeoutMs?: number;
+    /** Added to this process's environment. */
+    env?: NodeJS.ProcessEnv;
+    /** The loopback port to listen on. The default is a free one. */
+    port?: number;
+  } = {},
 ): Promise<TermrelayProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const origin = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'termrelay-proc-'));
   const path = join(dir, 'config.json');
