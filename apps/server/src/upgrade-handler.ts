@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { CredentialProvider } from '@termrelay/relay-core';
 import { WebSocketServer } from 'ws';
+import type { AuditLog } from './audit.js';
 import type { Authenticator } from './auth.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { ProxyTrust } from './client-address.js';
@@ -26,6 +27,7 @@ export interface UpgradeContext {
   readonly hosts: () => ReadonlySet<string>;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  readonly audit: AuditLog;
   readonly pool: BufferPool;
   readonly shuttingDown: () => boolean;
   readonly wrapCredentials?: (provider: CredentialProvider, targetId: string) => CredentialProvider;
@@ -96,6 +98,7 @@ export function createUpgradeHandler(ctx: UpgradeContext): UpgradeHandler {
           targetId: id,
           clientKey,
           clientAddress,
+          principal: principal.id,
           target: { ...target.relay, credentials },
           env: target.env,
           cols,
@@ -104,6 +107,7 @@ export function createUpgradeHandler(ctx: UpgradeContext): UpgradeHandler {
           config: config.console,
           metrics,
           logger,
+          audit: ctx.audit,
           pool: ctx.pool,
         });
         ctx.sessions.add(handle);

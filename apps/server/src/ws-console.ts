@@ -7,6 +7,7 @@ import { Duplex } from 'node:stream';
 import { CloseCode, parseClientControl, type ExitMessage } from '@termrelay/protocol';
 import { RelaySession, type EndCause, type Target } from '@termrelay/relay-core';
 import type { WebSocket } from 'ws';
+import type { AuditLog } from './audit.js';
 import { Batcher } from './batcher.js';
 import type { BufferPool } from './buffer-pool.js';
 import { closeFor, endCauseName, type TransportCause } from './close-codes.js';
@@ -24,8 +25,10 @@ export interface ConsoleContext {
   readonly targetId: string;
   /** Whose console: the principal, or the address under auth "none" (per-client limits). */
   readonly clientKey: string;
-  /** The client's address, for the log. */
+  /** The client's address, for the log and the audit trail. */
   readonly clientAddress: string;
+  /** Who opened it (the principal id), for the audit trail. */
+  readonly principal: string;
   readonly target: Target;
   /** Environment sent with the shell request. */
   readonly env: Readonly<Record<string, string>>;
@@ -35,6 +38,7 @@ export interface ConsoleContext {
   readonly config: ConsoleConfig;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  readonly audit: AuditLog;
   readonly pool: BufferPool;
 }
 
@@ -53,6 +57,7 @@ export function runConsole(ws: WebSocket, ctx: ConsoleContext): ConsoleHandle {
   const log = ctx.logger.child({ session: id, target: ctx.targetId, client: ctx.clientAddress });
   const limiter = new ControlLimiter(config.controlMessagesPerSecond);
   const startedAt = Date.now();
+  const who = { session: id, principal: ctx.principal, target: ctx.targetId, client: ctx.clientAddress };
   const ack = ctx.flowAck ? new AckWindow(config.clientWindowBytes) : undefined;
   let transportCause: TransportCause | undefined;
   let heldWrite: (() => void) | undefined;
@@ -211,6 +216,7 @@ export function runConsole(ws: WebSocket, ctx: ConsoleContext): ConsoleHandle {
     sendControl({ type: 'ready', session: id });
     if (pendingSize) session.resize(pendingSize.cols, pendingSize.rows);
     log.info({ cols: ctx.cols, rows: ctx.rows, flow: ctx.flowAck ? 'ack' : 'none' }, 'session open');
+    ctx.audit.record({ event: 'open', ...who });
   });
 
   metrics.sessionsOpen.inc();
@@ -231,6 +237,14 @@ export function runConsole(ws: WebSocket, ctx: ConsoleContext): ConsoleHandle {
       },
       'session closed',
     );
+    ctx.audit.record({
+      event: 'end',
+      ...who,
+      cause: label,
+      bytesIn,
+      bytesOut,
+      durationMs: Date.now() - startedAt,
+    });
     closeWebSocket(cause);
   });
 

@@ -6,6 +6,7 @@ export type HttpErrorCode =
   | 'host_not_allowed'
   | 'unauthorized'
   | 'target_not_found'
+  | 'target_forbidden'
   | 'bad_request'
   | 'not_found'
   | 'upgrade_required'
