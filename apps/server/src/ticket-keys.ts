@@ -68,7 +68,7 @@ export function parseJwks(text: string, where: string): JSONWebKeySet {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${where} is not JSON (${(error as Error).message})`);
+    throw new Error(`${where} is not JSON (${(error as Error).message})`, { cause: error });
   }
   const keys = (parsed as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys) || keys.length === 0) throw new Error(`${where} has no "keys" array`);
@@ -82,7 +82,7 @@ export function parseJwks(text: string, where: string): JSONWebKeySet {
     }
     if ('d' in jwk) throw new Error(`${where}: keys[${i}] is a private key; publish only the public half`);
   });
-  return { keys } as JSONWebKeySet;
+  return { keys: keys as JSONWebKeySet['keys'] };
 }
 
 /** A JWKS file, read again (at most once per cooldown) when a ticket names a key it does not hold. */
