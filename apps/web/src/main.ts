@@ -1,7 +1,7 @@
 // The page: picks the target (?target=ID, the only one, or a picker) and keeps the URL naming it, opens a
 // console into the terminal, and keeps the header honest about the connection: connecting, connected, or
 // ended with the cause in words and a Reconnect button (Enter reconnects too). While a console is open,
-// leaving the page asks first.
+// leaving the page asks first. A `?token=` or `?ticket=` in the URL leaves the address bar at once.
 import { Connection, consoleUrl, type ConnectionState } from './connection.js';
 import { describeRefusal } from './end-state.js';
 import { exchangeToken, signIn, takeTokenFromUrl } from './sign-in.js';
