@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { SignJWT } from 'jose';
 import { startSshd, startTermrelayProcess, type TermrelayProcess, type TestSshd } from '@termrelay/test-sshd';
-import { headerText, run, waitForScreen } from './helpers.js';
+import { headerText, run, sshdTarget, waitForScreen } from './helpers.js';
 
 const WEB_ROOT = fileURLToPath(new URL('../apps/web/dist', import.meta.url));
 const SECRET = 'an-e2e-secret-shared-with-the-platform-0123456789';
@@ -17,18 +17,6 @@ const ISSUER = 'https://platform.example';
 let sshd: TestSshd;
 let relay: TermrelayProcess;
 let dir: string;
-
-function target(id: string, label: string) {
-  return {
-    id,
-    label,
-    host: sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    privateKeyPath: sshd.clientPrivateKeyPath,
-    hostKeyFingerprints: [sshd.hostKeyFingerprint],
-  };
-}
 
 /** What the platform does: a few lines of jose, as in the README. */
 async function mintTicket(sub: string, targets: string[]): Promise<string> {
@@ -50,7 +38,7 @@ test.beforeAll(async () => {
   relay = await startTermrelayProcess({
     webRoot: WEB_ROOT,
     auth: { mode: 'jwt', secretFile, issuer: ISSUER },
-    targets: [target('vm1', 'Ticket VM'), target('vm2', 'Other VM')],
+    targets: [sshdTarget(sshd, 'vm1', 'Ticket VM'), sshdTarget(sshd, 'vm2', 'Other VM')],
   });
 });
 test.afterAll(async () => {

@@ -16,6 +16,7 @@ import {
   type CryptoKey,
 } from 'jose';
 import { ConfigError, type JwtAuthConfig } from './config.js';
+import { unreadable } from './config-errors.js';
 
 /** Signed with a shared secret. */
 export const SECRET_ALGORITHMS: readonly string[] = ['HS256'];
@@ -30,14 +31,6 @@ export type KeyLookup = (header: JWSHeaderParameters, token: FlattenedJWSInput) 
 export type TicketKeys =
   | { readonly kind: 'secret'; readonly algorithms: readonly string[]; readonly secret: Uint8Array }
   | { readonly kind: 'jwks'; readonly algorithms: readonly string[]; readonly lookup: KeyLookup };
-
-function unreadable(file: string, error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return `${file} does not exist`;
-  if (code === 'EACCES') return `${file} cannot be read by the user running termrelay (permission denied)`;
-  if (code === 'EISDIR') return `${file} is a folder, not a file`;
-  return `cannot read ${file}: ${(error as Error).message}`;
-}
 
 /** The HS256 secret in `file` (one trailing newline ignored, as `echo` writes). Throws ConfigError. */
 export function readSecret(file: string): Uint8Array {
