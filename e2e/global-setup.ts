@@ -2,21 +2,10 @@
 // home) and termrelay servers built from this repo — the main one, and one with short idle timeouts.
 // Their addresses reach the specs through the environment; teardown kills them all by PID.
 import { fileURLToPath } from 'node:url';
-import { startSshd, startTermrelayProcess, type TestSshd } from '@termrelay/test-sshd';
+import { startSshd, startTermrelayProcess } from '@termrelay/test-sshd';
+import { sshdTarget as target } from './helpers.js';
 
 const WEB_ROOT = fileURLToPath(new URL('../apps/web/dist', import.meta.url));
-
-function target(sshd: TestSshd, id: string, label: string, fingerprint = sshd.hostKeyFingerprint) {
-  return {
-    id,
-    label,
-    host: sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    privateKeyPath: sshd.clientPrivateKeyPath,
-    hostKeyFingerprints: [fingerprint],
-  };
-}
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const sshd = await startSshd();

@@ -1,6 +1,20 @@
 // Reading and driving the terminal through the page, the way a person sees it: xterm's rendered rows in
 // the DOM, the header's state and words. Never screenshots.
 import { expect, type Page } from '@playwright/test';
+import type { TestSshd } from '@termrelay/test-sshd';
+
+/** A target entry for a termrelay config that logs in to the test sshd (pinning `fingerprint`). */
+export function sshdTarget(sshd: TestSshd, id: string, label: string, fingerprint = sshd.hostKeyFingerprint) {
+  return {
+    id,
+    label,
+    host: sshd.host,
+    port: sshd.port,
+    username: sshd.username,
+    privateKeyPath: sshd.clientPrivateKeyPath,
+    hostKeyFingerprints: [fingerprint],
+  };
+}
 
 export const BASE_URL = () => process.env.TERMRELAY_E2E_URL ?? '';
 export const IDLE_URL = () => process.env.TERMRELAY_E2E_IDLE_URL ?? '';

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { CredentialProvider } from '@termrelay/relay-core';
+import { createAuditLog } from './audit.js';
 import { createAuthenticator } from './auth.js';
 import { BufferPool } from './buffer-pool.js';
 import { createProxyTrust } from './client-address.js';
@@ -57,7 +58,8 @@ export function createApp(config: Config, options: AppOptions = {}): TermrelayAp
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = options.metrics ?? createMetrics();
   const targets = createTargetRegistry(config.targets);
-  const authenticate = createAuthenticator(config.auth);
+  const authenticate = createAuthenticator(config.auth, { logger });
+  const audit = createAuditLog({ logger, ...(config.audit.file ? { file: config.audit.file } : {}) });
   const trust = createProxyTrust(config.trustProxy);
   const sessions = new SessionRegistry<ConsoleSession>(config.console);
   let shuttingDown = false;
@@ -109,6 +111,7 @@ export function createApp(config: Config, options: AppOptions = {}): TermrelayAp
     hosts,
     metrics,
     logger,
+    audit,
     pool: new BufferPool(config.console.flushBytes, 64),
     shuttingDown: () => shuttingDown,
     ...(options.wrapCredentials ? { wrapCredentials: options.wrapCredentials } : {}),
@@ -144,6 +147,7 @@ export function createApp(config: Config, options: AppOptions = {}): TermrelayAp
       await Promise.race([closing, new Promise((r) => setTimeout(r, 500).unref())]);
       upgrade.close();
       targets.close();
+      audit.close();
     },
   };
 }

@@ -1,9 +1,13 @@
 // Who is asking: turns a request into a principal, or a refusal. With token auth the token comes from
 // `Authorization: Bearer` or the HttpOnly `termrelay_token` cookie (set by POST /api/session), compared in
 // constant time against every configured token; never from the URL, where it would land in access logs.
+// Tickets (jwt) and proxy identity live in their own modules; this one picks the mode.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Config } from './config.js';
+import type { AuthConfig } from './config.js';
+import type { Logger } from './logger.js';
+import { createProxyAuthenticator } from './proxy-auth.js';
+import { createTicketAuthenticator } from './ticket-auth.js';
 
 export const TOKEN_COOKIE = 'termrelay_token';
 /** Longest credential read from a request; anything longer is refused unread. */
@@ -14,6 +18,13 @@ export interface Principal {
   readonly id: string;
   /** False under `auth.mode: "none"`: anyone who reaches the port. */
   readonly authenticated: boolean;
+  /** Groups it belongs to (the proxy's groups header, a ticket's `groups` claim), for `targets[].allow`. */
+  readonly groups?: readonly string[];
+  /**
+   * What a ticket lets it open: target ids, or '*' for every target. Undefined when the mode grants no
+   * scope of its own (none, token, proxy): then only the targets' allow lists decide.
+   */
+  readonly scope?: readonly string[] | '*';
 }
 
 export type AuthResult =
@@ -78,8 +89,18 @@ export function createTokenChecker(
   };
 }
 
-export function createAuthenticator(auth: Config['auth']): Authenticator {
+export interface AuthenticatorOptions {
+  /** Where trouble fetching ticket keys is reported. */
+  readonly logger?: Logger;
+}
+
+/** The authenticator for `auth.mode`. Reads key files now: throws ConfigError when one cannot serve. */
+export function createAuthenticator(auth: AuthConfig, options: AuthenticatorOptions = {}): Authenticator {
   if (auth.mode === 'none') return () => ANONYMOUS;
+  if (auth.mode === 'jwt') {
+    return createTicketAuthenticator(auth, options.logger ? { logger: options.logger } : {});
+  }
+  if (auth.mode === 'proxy') return createProxyAuthenticator(auth);
   const check = createTokenChecker(auth.tokens);
   return (req) => {
     const principal = check(requestToken(req));

@@ -17,17 +17,25 @@ function plain(address: string): string {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
-export function createProxyTrust(trusted: readonly string[]): ProxyTrust {
+/** Whether an address lies in one of `ranges` (addresses or CIDR ranges, as config validates them). */
+export function createAddressMatcher(ranges: readonly string[]): (address: string) => boolean {
   const list = new BlockList();
-  for (const entry of trusted) {
+  for (const entry of ranges) {
     const cidr = parseCidr(entry);
     if (cidr) list.addSubnet(cidr.address, cidr.prefix, cidr.family);
   }
-  const isTrusted = (address: string) => {
+  return (address) => {
     const version = isIP(address);
     return version !== 0 && list.check(address, version === 4 ? 'ipv4' : 'ipv6');
   };
-  const peer = (req: IncomingMessage) => plain(req.socket.remoteAddress ?? '');
+}
+
+/** The TCP peer's address, IPv4 peers of a dual-stack socket written plainly. */
+export const peerAddress = (req: IncomingMessage): string => plain(req.socket.remoteAddress ?? '');
+
+export function createProxyTrust(trusted: readonly string[]): ProxyTrust {
+  const isTrusted = createAddressMatcher(trusted);
+  const peer = peerAddress;
   return {
     clientAddress(req) {
       const address = peer(req);

@@ -1,5 +1,6 @@
 // Config faults in words a person can act on: where in the file a JSON syntax error is (line and column,
-// with the line itself), and which known key an unknown one was probably meant to be. It only formats;
+// with the line itself), which known key an unknown one was probably meant to be, and why a file the config
+// names cannot be read. It only formats;
 // it never decides whether a config is valid (the schema in config.ts does).
 import type { z } from 'zod';
 
@@ -112,4 +113,13 @@ export function describeJsonError(text: string, error: Error): string {
   // Keep tabs under tabs so the caret lines up with the column however the terminal draws them.
   const pad = source.slice(0, column - 1).replace(/[^\t]/g, ' ');
   return `line ${line}, column ${column}: ${reason}\n    ${source}\n    ${pad}^`;
+}
+
+/** Why `file` could not be read, in words (missing, not readable by us, a folder, or the error itself). */
+export function unreadable(file: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `${file} does not exist`;
+  if (code === 'EACCES') return `${file} cannot be read by the user running termrelay (permission denied)`;
+  if (code === 'EISDIR') return `${file} is a folder, not a file`;
+  return `cannot read ${file}: ${(error as Error).message}`;
 }

@@ -7,17 +7,10 @@ import { readFile } from 'node:fs/promises';
 import ssh2, { type ParsedKey } from 'ssh2';
 import { hostsMatch, parseKnownHosts } from '@termrelay/relay-core';
 import { ConfigError, type Config, type EndpointConfig } from './config.js';
+import { unreadable } from './config-errors.js';
 
 // ssh2 is CommonJS: Node detects only some of its named exports, so take the whole module.
 const { utils } = ssh2;
-
-function unreadable(file: string, error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return `${file} does not exist`;
-  if (code === 'EACCES') return `${file} cannot be read by the user running termrelay (permission denied)`;
-  if (code === 'EISDIR') return `${file} is a folder, not a file`;
-  return `cannot read ${file}: ${(error as Error).message}`;
-}
 
 async function privateKeyProblem(endpoint: EndpointConfig, at: string): Promise<string | undefined> {
   const file = endpoint.privateKeyPath;

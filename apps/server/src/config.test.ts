@@ -61,8 +61,60 @@ describe('parseConfig', () => {
     [{ targets: [target], console: { writeTimeoutMs: -5 } }, /console\.writeTimeoutMs/],
     [{ targets: [target], typo: 1 }, /^\s+typo: unknown key$/m],
     [{ targets: [{ ...target, jump: { host: 'b', username: 'u' } }] }, /targets\.0\.jump/],
+    [{ targets: [target], auth: { mode: 'jwt' } }, /auth: give exactly one of secretFile/],
+    [
+      { targets: [target], auth: { mode: 'jwt', secretFile: '/s', jwksUrl: 'https://idp.example/jwks' } },
+      /auth: give exactly one of secretFile/,
+    ],
+    [
+      { targets: [target], auth: { mode: 'jwt', jwksUrl: 'http://idp.example/jwks' } },
+      /auth\.jwksUrl: must be an https URL/,
+    ],
+    [{ targets: [target], auth: { mode: 'proxy', trustedProxies: [] } }, /auth\.trustedProxies: list/],
+    [
+      { targets: [target], auth: { mode: 'proxy', trustedProxies: ['10.0.0.0/33'] } },
+      /auth\.trustedProxies\.0: must be an IP address/,
+    ],
+    [
+      { targets: [target], auth: { mode: 'proxy', trustedProxies: ['::1'], userHeader: 'X User' } },
+      /auth\.userHeader: must be an HTTP header name/,
+    ],
+    [{ targets: [{ ...target, allow: ['alice'] }] }, /targets\.0\.allow: allow needs to know who is asking/],
+    [
+      { targets: [{ ...target, allow: [] }], auth: { mode: 'token', tokens: ['x'.repeat(32)] } },
+      /targets\.0\.allow: list at least one/,
+    ],
   ])('refuses a bad config, naming the key (%#)', (raw, message) => {
     expect(() => parseConfig(raw)).toThrow(message);
+  });
+
+  it('fills the defaults of the jwt and proxy modes', () => {
+    const jwt = parseConfig({
+      targets: [target],
+      auth: { mode: 'jwt', jwksUrl: 'http://127.0.0.1:9000/jwks.json' },
+    });
+    expect(jwt.auth).toEqual({
+      mode: 'jwt',
+      audience: 'termrelay',
+      jwksUrl: 'http://127.0.0.1:9000/jwks.json',
+      maxTicketAgeSec: 300,
+      clockToleranceSec: 30,
+      jwksCacheSec: 600,
+      jwksCooldownSec: 30,
+      jwksTimeoutMs: 5000,
+    });
+    const proxy = parseConfig({
+      targets: [{ ...target, allow: ['alice', 'group:ops'] }],
+      auth: { mode: 'proxy', trustedProxies: ['127.0.0.1'], userHeader: 'X-Auth-Request-User' },
+    });
+    expect(proxy.auth).toEqual({
+      mode: 'proxy',
+      userHeader: 'x-auth-request-user',
+      groupsHeader: 'x-forwarded-groups',
+      trustedProxies: ['127.0.0.1'],
+    });
+    expect(proxy.targets[0]?.allow).toEqual(['alice', 'group:ops']);
+    expect(proxy.audit).toEqual({});
   });
 
   it('allows a page opened as localhost or as 127.0.0.1 by default, since both reach a loopback server', () => {

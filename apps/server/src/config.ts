@@ -50,6 +50,15 @@ const targetId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, dashes or underscores');
 
+/**
+ * Who may open a target: principal ids (a ticket's `sub`, the proxy's user, `token-…` for a static token)
+ * and `group:NAME` for members of a group. The default (absent) is everyone who is authenticated.
+ */
+const allowList = z
+  .array(z.string().min(1).max(256).regex(/^\S+$/, 'must not contain whitespace'))
+  .min(1, 'list at least one principal or group, or leave allow out to let everyone in')
+  .optional();
+
 const sshTarget = z
   .object({
     id: targetId,
@@ -67,6 +76,7 @@ const sshTarget = z
         z.string(),
       )
       .default({ LANG: 'C.UTF-8' }),
+    allow: allowList,
   })
   .strict()
   .superRefine(refineEndpoint);
@@ -85,6 +95,7 @@ const localTarget = z
     cwd: z.string().min(1).optional(),
     /** Extra environment for the shell. */
     env: z.record(z.string(), z.string()).default({ LANG: 'C.UTF-8' }),
+    allow: allowList,
   })
   .strict();
 
@@ -139,6 +150,90 @@ export function parseCidr(
   if (!/^\d{1,3}$/.test(prefixText ?? String(max)) || prefix > max) return undefined;
   return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
 }
+
+/** An HTTP header name, stored lower-case as Node reports headers. */
+const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name such as X-Forwarded-User')
+  .transform((value) => value.toLowerCase());
+
+/** Where a JWKS is fetched: https, or http on loopback only (a JWKS over plain HTTP can be swapped). */
+const jwksUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      if (url.protocol === 'https:') return true;
+      return url.protocol === 'http:' && isLoopback(url.hostname.replace(/^\[|\]$/g, ''));
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an https URL (http only on a loopback address)' },
+);
+
+const tokenAuth = z
+  .object({
+    mode: z.literal('token'),
+    tokens: z
+      .array(
+        z
+          .string()
+          .min(16, 'tokens must be at least 16 characters')
+          .max(4096)
+          .regex(/^\S+$/, 'tokens must not contain whitespace'),
+      )
+      .min(1),
+  })
+  .strict();
+
+/** Tickets: short-lived JWTs signed by the platform that embeds the console. */
+export const jwtAuthSchema = z
+  .object({
+    mode: z.literal('jwt'),
+    /** The `aud` every ticket must carry. The default is "termrelay". */
+    audience: z.string().min(1).default('termrelay'),
+    /** When set, the `iss` every ticket must carry. The default is not to check `iss`. */
+    issuer: z.string().min(1).optional(),
+    /** A file holding the HS256 shared secret (at least 32 bytes; a trailing newline is ignored). */
+    secretFile: z.string().min(1).optional(),
+    /** A file holding a JWKS of public keys (ES256, RS256 or EdDSA); read again on an unknown `kid`. */
+    jwksFile: z.string().min(1).optional(),
+    /** Where to fetch a JWKS of public keys; cached, and fetched again on an unknown `kid`. */
+    jwksUrl: jwksUrl.optional(),
+    /** A ticket's `exp` may be at most this far ahead, and its `iat` at most this far behind. The default is 300. */
+    maxTicketAgeSec: z.number().int().min(1).max(86_400).default(300),
+    /** Allowed clock difference with the issuer for `exp`, `nbf` and `iat`. The default is 30. */
+    clockToleranceSec: z.number().int().min(0).max(300).default(30),
+    /** How long fetched keys are used before they are fetched again. The default is 600. */
+    jwksCacheSec: z.number().int().min(1).default(600),
+    /** After a fetch (or file read), how long an unknown `kid` waits before another. The default is 30. */
+    jwksCooldownSec: z.number().int().min(0).default(30),
+    /** Deadline for fetching `jwksUrl`. The default is 5000. */
+    jwksTimeoutMs: positiveMs.default(5000),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    const given = [value.secretFile, value.jwksFile, value.jwksUrl].filter((v) => v !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give exactly one of secretFile (HS256), jwksFile or jwksUrl (ES256, RS256, EdDSA)',
+      });
+    }
+  });
+
+/** Identity from an authenticating proxy in front (oauth2-proxy, Pomerium, a platform's gateway). */
+const proxyAuth = z
+  .object({
+    mode: z.literal('proxy'),
+    /** The header naming the user. The default is X-Forwarded-User. */
+    userHeader: headerName.default('x-forwarded-user'),
+    /** The header listing the user's groups, comma-separated. The default is X-Forwarded-Groups. */
+    groupsHeader: headerName.default('x-forwarded-groups'),
+    /** The proxies whose identity headers are believed; a request from anywhere else is 401. */
+    trustedProxies: z.array(cidr).min(1, 'list the address or range of the proxy in front'),
+  })
+  .strict();
 
 export const consoleSchema = z
   .object({
@@ -282,22 +377,18 @@ export const configSchema = z
     auth: z
       .discriminatedUnion('mode', [
         z.object({ mode: z.literal('none') }).strict(),
-        z
-          .object({
-            mode: z.literal('token'),
-            tokens: z
-              .array(
-                z
-                  .string()
-                  .min(16, 'tokens must be at least 16 characters')
-                  .max(4096)
-                  .regex(/^\S+$/, 'tokens must not contain whitespace'),
-              )
-              .min(1),
-          })
-          .strict(),
+        tokenAuth,
+        jwtAuthSchema,
+        proxyAuth,
       ])
       .default({ mode: 'none' }),
+    audit: z
+      .object({
+        /** Also append audit lines to this file (created with mode 0600). The default is the log only. */
+        file: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
     targets: z.array(target).min(1, 'configure at least one target'),
     console: consoleSchema.prefault({}),
     http: z
@@ -325,6 +416,13 @@ export const configSchema = z
       if (ids.has(t.id))
         ctx.addIssue({ code: 'custom', path: ['targets', i, 'id'], message: `duplicate id ${t.id}` });
       ids.add(t.id);
+      if (t.allow && value.auth.mode === 'none') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', i, 'allow'],
+          message: 'allow needs to know who is asking: use auth mode "token", "jwt" or "proxy"',
+        });
+      }
     });
     if (value.auth.mode === 'none' && !isLoopback(value.listen.host)) {
       ctx.addIssue({
@@ -344,6 +442,8 @@ export type Config = z.infer<typeof configSchema> & {
   startupToken?: string;
 };
 export type ConsoleConfig = z.infer<typeof consoleSchema>;
+export type AuthConfig = z.infer<typeof configSchema>['auth'];
+export type JwtAuthConfig = z.infer<typeof jwtAuthSchema>;
 export type TargetConfig = z.infer<typeof target>;
 export type SshTargetConfig = z.infer<typeof sshTarget>;
 export type LocalTargetConfig = z.infer<typeof localTarget>;

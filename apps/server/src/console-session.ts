@@ -7,6 +7,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ExitMessage } from '@termrelay/protocol';
 import { ResumableSession, type EndCause, type Target } from '@termrelay/relay-core';
 import type { WebSocket } from 'ws';
+import type { AuditEvent, AuditLog } from './audit.js';
 import type { BufferPool } from './buffer-pool.js';
 import { closeFor, endCauseName, type TransportCause } from './close-codes.js';
 import type { ConsoleConfig } from './config.js';
@@ -31,6 +32,10 @@ export interface ConsoleSessionOptions {
   readonly config: ConsoleConfig;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** The audit trail: open, attach, detach and end, with who, what and from where. */
+  readonly audit: AuditLog;
+  /** The address of the client that opened it. */
+  readonly clientAddress: string;
   readonly pool: BufferPool;
 }
 
@@ -60,6 +65,8 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
   private transportCause: TransportCause | undefined;
   private detached = false;
   private bytesIn = 0;
+  /** The address of the client attached last, for the audit trail. */
+  private clientAddress: string;
 
   constructor(private readonly options: ConsoleSessionOptions) {
     const { config } = options;
@@ -67,6 +74,7 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
     this.clientKey = options.clientKey;
     this.principalId = options.principalId;
     this.targetId = options.targetId;
+    this.clientAddress = options.clientAddress;
     this.log = options.logger.child({ session: options.id, target: options.targetId });
     this.session = new ResumableSession({
       target: options.target,
@@ -117,6 +125,9 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
     });
     this.attachment = attachment;
     this.transportCause = undefined;
+    const resumed = options.from !== 0 || previous !== undefined || this.tokenDigest !== undefined;
+    this.clientAddress = options.clientAddress;
+    if (resumed) this.audit('attach');
     if (options.size) this.resizes.update(options.size);
     this.log.info(
       {
@@ -125,7 +136,7 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
         flow: options.flowAck ? 'ack' : 'none',
         ...(previous ? { takeover: true } : {}),
       },
-      options.from === 0 && !previous && !this.tokenDigest ? 'session attach' : 'session resumed',
+      resumed ? 'session resumed' : 'session attach',
     );
     // A session that was opened and ended while the socket was being accepted: close it with its cause.
     const cause = this.session.cause;
@@ -167,6 +178,7 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
     this.attachment = undefined;
     if (cause) this.transportCause = cause;
     this.log.info({ ...(cause ? { cause } : {}) }, 'session detach');
+    this.audit('detach', cause ? { cause } : {});
     // A client that never got its ready has no token to come back with: nobody can resume this session.
     if (!everReady && !this.session.client) {
       this.transportCause ??= 'closed';
@@ -187,6 +199,19 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
   // RegisteredSession
   shutdown(): void {
     this.endFor('server-shutdown');
+  }
+
+  private audit(event: AuditEvent['event'], extra: Partial<AuditEvent> = {}): void {
+    this.options.audit.record({
+      event,
+      session: this.id,
+      principal: this.principalId,
+      target: this.targetId,
+      client: this.clientAddress,
+      bytesIn: this.bytesIn,
+      bytesOut: this.session.log.end,
+      ...extra,
+    });
   }
 
   private setDetached(detached: boolean): void {
@@ -216,6 +241,7 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
       },
       'session closed',
     );
+    this.audit('end', { cause: name, durationMs: Date.now() - this.startedAt });
     const attachment = this.attachment;
     this.attachment = undefined;
     if (attachment) {

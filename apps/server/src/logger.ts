@@ -16,6 +16,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
           '*.privateKey',
           '*.token',
           '*.tokens',
+          '*.ticket',
           'req.headers.authorization',
           'req.headers.cookie',
         ],

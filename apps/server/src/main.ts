@@ -81,7 +81,17 @@ async function main(): Promise<void> {
   }
 
   const logger = createLogger(config.log.level);
-  const relay = createApp(config, { logger });
+  let relay: ReturnType<typeof createApp>;
+  try {
+    // Reads the ticket keys and opens the audit file: a problem there is the config's, said in words.
+    relay = createApp(config, { logger });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`termrelay: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
   relay.server.once('error', (error: NodeJS.ErrnoException) => {
     const words = describeListenError(error, config.listen.host, config.listen.port);
     logger.fatal({ err: error.message, code: error.code }, 'cannot listen');

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { visibleTargets } from './access.js';
 import { cookieValue, TOKEN_COOKIE, type Authenticator } from './auth.js';
 import type { ProxyTrust } from './client-address.js';
 import type { Config } from './config.js';
@@ -93,7 +94,7 @@ export function apiRoutes(ctx: RouteContext): Router {
     const originRefusal = checkOrigin(req, decideOptions);
     if (originRefusal) return sendError(res, originRefusal);
     const auth = await ctx.authenticate(req);
-    if (!auth.ok) return sendError(res, UNAUTHORIZED);
+    if (!auth.ok) return sendError(res, { ...UNAUTHORIZED, message: auth.message });
     const token = req.headers.authorization?.slice('Bearer '.length).trim();
     if (config.auth.mode === 'token' && token) {
       res.setHeader('Set-Cookie', sessionCookie(token, ctx.trust.isHttps(req)));
@@ -109,10 +110,12 @@ export function apiRoutes(ctx: RouteContext): Router {
     res.status(204).end();
   });
 
+  // Only what this principal may open: a target it cannot open is not offered.
   router.get('/api/targets', async (req, res) => {
-    if (!(await ctx.authenticate(req)).ok) return sendError(res, UNAUTHORIZED);
+    const auth = await ctx.authenticate(req);
+    if (!auth.ok) return sendError(res, { ...UNAUTHORIZED, message: auth.message });
     res.setHeader('Cache-Control', 'no-store');
-    res.json(publicTargets(config.targets));
+    res.json(publicTargets(visibleTargets(auth.principal, config.targets)));
   });
   // The same checks as the upgrade, answered over plain HTTP so a browser can read why it was refused.
   router.get(['/api/targets/:id/console', '/api/sessions/:id/console'], async (req, res) => {

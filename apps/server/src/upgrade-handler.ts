@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { CredentialProvider } from '@termrelay/relay-core';
 import { CloseCode } from '@termrelay/protocol';
 import { WebSocketServer } from 'ws';
+import type { AuditLog } from './audit.js';
 import type { Authenticator } from './auth.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { ProxyTrust } from './client-address.js';
@@ -28,6 +29,7 @@ export interface UpgradeContext {
   readonly hosts: () => ReadonlySet<string>;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  readonly audit: AuditLog;
   readonly pool: BufferPool;
   readonly shuttingDown: () => boolean;
   readonly wrapCredentials?: (provider: CredentialProvider, targetId: string) => CredentialProvider;
@@ -126,6 +128,8 @@ export function createUpgradeHandler(ctx: UpgradeContext): UpgradeHandler {
           config: config.console,
           metrics,
           logger,
+          audit: ctx.audit,
+          clientAddress,
           pool: ctx.pool,
         });
         ctx.sessions.add(session);

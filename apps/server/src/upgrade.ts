@@ -1,9 +1,10 @@
 // Who gets a console, decided before any WebSocket handshake: the path, the Origin, who is asking, the
-// target, the size and the flow mode. Refusals are plain HTTP responses with a JSON body, written on the
+// target and whether they may open it, the size and the flow mode. Refusals are plain HTTP responses with a JSON body, written on the
 // raw socket (browsers cannot read them, so the web app asks the same URL over fetch to learn why).
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { MAX_DIMENSION, type HttpErrorBody, type HttpErrorCode } from '@termrelay/protocol';
+import { mayOpen } from './access.js';
 import type { Authenticator, Principal } from './auth.js';
 import type { Config } from './config.js';
 import type { ResolvedTarget, TargetRegistry } from './targets.js';
@@ -155,6 +156,9 @@ export async function decideConsoleRequest<S extends ResumableCandidate>(
 
   const target = id === undefined ? undefined : options.targets.get(id);
   if (!target) return refuse(404, 'target_not_found', 'no such target');
+  if (!mayOpen(principal, target.config)) {
+    return refuse(403, 'target_forbidden', `${principal.id} may not open this target`);
+  }
   const size = parseSize(url);
   if ('refusal' in size) return size;
   const flow = parseFlow(url);

@@ -19,7 +19,15 @@ describe('end states in words', () => {
     expect(describeRefusal(403, { error: { code: 'origin_not_allowed', message: 'x' } })).toMatch(
       /origin not allowed/,
     );
-    expect(describeRefusal(401, { error: { code: 'unauthorized', message: 'x' } })).toMatch(/token/);
+    expect(
+      describeRefusal(401, { error: { code: 'unauthorized', message: 'a valid token is required' } }),
+    ).toBe('Not signed in: a valid token is required');
+    expect(describeRefusal(401, { error: { code: 'unauthorized', message: 'the ticket has expired' } })).toBe(
+      'Not signed in: the ticket has expired',
+    );
+    expect(describeRefusal(403, { error: { code: 'target_forbidden', message: 'alice may not' } })).toBe(
+      'You are not allowed to open this target',
+    );
     expect(describeRefusal(418, { error: { code: 'teapot', message: 'short and stout' } })).toBe(
       'Refused: short and stout',
     );

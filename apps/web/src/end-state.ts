@@ -4,9 +4,9 @@ import { describeClose, type ExitMessage, type HttpErrorBody } from '@termrelay/
 
 const REFUSAL_WORDS: Record<string, string> = {
   origin_not_allowed: 'This page is not allowed to open a console (origin not allowed)',
-  unauthorized: 'Not signed in: a valid token is required',
   host_not_allowed: 'This server does not answer at this address (Host not allowed)',
   target_not_found: 'No such target',
+  target_forbidden: 'You are not allowed to open this target',
   bad_request: 'The console request was invalid',
   too_many_sessions: 'Too many consoles are open — close one or try again later',
   shutting_down: 'The server is restarting — reconnect in a moment',
@@ -19,6 +19,10 @@ export function describeEnd(code: number, reason: string, exit: ExitMessage | un
 export function describeRefusal(status: number, body: unknown): string {
   const error = (body as Partial<HttpErrorBody> | undefined)?.error;
   if (error && typeof error.code === 'string') {
+    // The server says why in words of its own (a token is required, the ticket has expired, …).
+    if (error.code === 'unauthorized') {
+      return `Not signed in: ${typeof error.message === 'string' ? error.message : 'a valid token is required'}`;
+    }
     const words = REFUSAL_WORDS[error.code];
     if (words) return words;
     if (typeof error.message === 'string') return `Refused: ${error.message}`;

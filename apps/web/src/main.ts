@@ -1,18 +1,21 @@
 // The page: picks the target (?target=ID, the only one, or a picker) and keeps the URL naming it, opens a
 // console into the terminal, and keeps the header honest about the connection: connecting, connected, or
 // ended with the cause in words and a Reconnect button (Enter reconnects too). While a console is open,
-// leaving the page asks first.
+// leaving the page asks first. A `?token=` or `?ticket=` in the URL leaves the address bar at once.
 import { Connection, consoleUrl, type ConnectionState } from './connection.js';
 import { describeRefusal } from './end-state.js';
 import { exchangeToken, signIn, takeTokenFromUrl } from './sign-in.js';
 import { guardLeaving } from './leave-guard.js';
 import { chooseStart, urlNamingTarget, type TargetInfo } from './target-choice.js';
 import { createTerminal } from './terminal.js';
+import { takeTicketFromUrl, ticketHeaders, withTicket } from './ticket.js';
 import './style.css';
 
 const params = new URLSearchParams(location.search);
 // A token in the URL (the link the server prints) is exchanged for a cookie and leaves the address bar.
 const urlToken = takeTokenFromUrl();
+// A ticket from the embedding platform leaves the address bar too, and stays in memory only.
+const ticket = takeTicketFromUrl();
 // Flow control is on unless a page explicitly asks for the plain mode (?flow=none), e.g. to compare.
 const flowAck = params.get('flow') !== 'none';
 
@@ -57,7 +60,7 @@ function connect(target: TargetInfo): void {
   term.reset();
   const size = console_.fit();
   connection = new Connection(term, {
-    url: consoleUrl(location, target.id, size, flowAck),
+    url: withTicket(consoleUrl(location, target.id, size, flowAck), ticket),
     size,
     flowAck,
     onState: (state, message) => {
@@ -87,12 +90,17 @@ async function loadTargets(): Promise<TargetInfo[] | undefined> {
   for (;;) {
     let res: Response;
     try {
-      res = await fetch('/api/targets', { credentials: 'same-origin', cache: 'no-store' });
+      res = await fetch('/api/targets', {
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: ticketHeaders(ticket),
+      });
     } catch {
       setState('error', 'Cannot reach the console server');
       return undefined;
     }
-    if (res.status === 401) {
+    // A refused ticket is the platform's to renew: a token form would not help.
+    if (res.status === 401 && !ticket) {
       setState('error', 'Sign in to open a console');
       await signIn(signInForm, signInInput, signInHint);
       continue;
@@ -112,7 +120,8 @@ async function start(): Promise<void> {
   if (!targets) return;
   const choice = chooseStart(targets, params.get('target'));
   if (choice.kind === 'open') return connect(choice.target);
-  if (choice.kind === 'none') return setState('error', 'No targets are configured');
+  if (choice.kind === 'none')
+    return setState('error', ticket ? 'This ticket opens no target' : 'No targets are configured');
   picker.hidden = false;
   picker.append(new Option('Choose a target…', '', true, true));
   for (const t of choice.targets) picker.append(new Option(t.label, t.id));

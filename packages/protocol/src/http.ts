@@ -8,6 +8,7 @@ export type HttpErrorCode =
   | 'target_not_found'
   | 'session_not_found'
   | 'resume_denied'
+  | 'target_forbidden'
   | 'bad_request'
   | 'not_found'
   | 'upgrade_required'
