@@ -101,12 +101,13 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
     this.resizes = new ResizeCoalescer(config.resizeIntervalMs, (size) =>
       this.session.resize(size.cols, size.rows),
     );
-    this.session.onReady(() =>
+    this.session.onReady(() => {
       this.log.info(
         { cols: options.cols, rows: options.rows, principal: options.principalId },
         'session open',
-      ),
-    );
+      );
+      this.audit('open');
+    });
     this.session.onDetachedChange((detached) => this.setDetached(detached));
     options.metrics.sessionsOpen.inc();
     this.closed = this.session.start().then((cause) => this.onEnded(cause));
