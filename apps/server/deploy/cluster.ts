@@ -161,13 +161,6 @@ export async function startCluster(sshd: TestSshd): Promise<Cluster> {
   };
 }
 
-/** Types a command in `client` and waits for its answer: the console still relays both ways. */
-export async function echoes(client: ConsoleClient, tag: string, timeoutMs = 10_000): Promise<void> {
-  const from = client.output.length;
-  client.type(`echo ${tag}-$((40+2))\n`);
-  await client.waitFor(new RegExp(`${tag}-42`), timeoutMs, from);
-}
-
 /** How many consoles each node holds. */
 export function spread(consoles: readonly ConsoleOnNode[]): Record<NodeId, number> {
   const counts = { n1: 0, n2: 0, n3: 0 };

@@ -3,15 +3,7 @@
 // console is refused meanwhile. Session URLs go to the node named in the session id, and to no other.
 import { startSshd, type TestSshd } from '@termrelay/test-sshd';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  echoes,
-  NODE_IDS,
-  spread,
-  startCluster,
-  type Cluster,
-  type ConsoleOnNode,
-  type NodeId,
-} from './cluster.js';
+import { NODE_IDS, spread, startCluster, type Cluster, type ConsoleOnNode, type NodeId } from './cluster.js';
 
 /** How long a node may take to exit after SIGTERM: main.ts's shutdown deadline (5 s) and process exit. */
 const DRAIN_DEADLINE_MS = 5000;
@@ -56,7 +48,7 @@ describe('termrelay behind nginx', () => {
     const counts = spread(opened);
     console.log(`[deploy] 30 consoles per node: ${JSON.stringify(counts)}`);
     expect(NODE_IDS.filter((id) => counts[id] > 0).length).toBeGreaterThanOrEqual(2);
-    await Promise.all(opened.map((c, i) => echoes(c.client, `c${i}`)));
+    await Promise.all(opened.map((c, i) => c.client.echoes(`c${i}`)));
   });
 
   it('kill -9 of a node ends its consoles with 1006; the others keep echoing and no new console is refused', async () => {
@@ -69,13 +61,13 @@ describe('termrelay behind nginx', () => {
 
     process.kill(cluster.nodes[victim].pid, 'SIGKILL');
     for (const c of lost) expect((await c.client.closed).code).toBe(1006);
-    await Promise.all(kept.map((c, i) => echoes(c.client, `kept${i}`)));
+    await Promise.all(kept.map((c, i) => c.client.echoes(`kept${i}`)));
 
     // Least-conn now prefers the dead node (it holds nothing): nginx must skip it, not refuse the console.
     const after = await openMany(cluster, 9);
     expect(after.filter((c) => c.node === victim)).toEqual([]);
-    await Promise.all(after.map((c, i) => echoes(c.client, `new${i}`)));
-    await Promise.all(kept.map((c, i) => echoes(c.client, `still${i}`)));
+    await Promise.all(after.map((c, i) => c.client.echoes(`new${i}`)));
+    await Promise.all(kept.map((c, i) => c.client.echoes(`still${i}`)));
 
     // A session URL goes to its own node only: the dead node's are not retried elsewhere.
     const alive = NODE_IDS.find((id) => id !== victim) as NodeId;
@@ -93,12 +85,7 @@ describe('termrelay behind nginx', () => {
     cluster = await startCluster(sshd);
     const opened = await openMany(cluster, 6);
     const first = opened[opened.length - 1] as ConsoleOnNode;
-    const pidOf = async (c: ConsoleOnNode) => {
-      const from = c.client.output.length;
-      c.client.type('echo PID=$$\n');
-      return Number((await c.client.waitFor(/PID=(\d+)\r?\n/, 10_000, from))[1]);
-    };
-    const pid = await pidOf(first);
+    const pid = await first.client.shellPid();
     first.client.type('stty -echo; seq 1 100000; echo SEQ-DONE\n');
     await first.client.waitFor(/^500\r?$/m);
     first.client.drop();
@@ -115,7 +102,7 @@ describe('termrelay behind nginx', () => {
     expect(lines.length).toBe(100_000);
     expect(lines.every((line, i) => line === String(i + 1))).toBe(true);
     resumed.client.type('stty echo\n');
-    expect(await pidOf(resumed)).toBe(pid);
+    expect(await resumed.client.shellPid()).toBe(pid);
   });
 
   it('SIGTERM of a node (a rolling restart) gives its consoles 1001, sends new ones to the others, and it exits in time', async () => {
@@ -138,7 +125,7 @@ describe('termrelay behind nginx', () => {
     expect(exit.code).toBe(0);
     expect(exit.afterMs).toBeLessThan(DRAIN_DEADLINE_MS + EXIT_SLACK_MS);
 
-    await Promise.all([...kept, ...during].map((c, i) => echoes(c.client, `after${i}`)));
+    await Promise.all([...kept, ...during].map((c, i) => c.client.echoes(`after${i}`)));
     const later = await openMany(cluster, 3);
     expect(later.filter((c) => c.node === victim)).toEqual([]);
   });

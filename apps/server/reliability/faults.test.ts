@@ -41,23 +41,11 @@ async function open(server: TestServer, options = {}): Promise<ConsoleClient> {
   return client;
 }
 
-async function stillEchoes(client: ConsoleClient, tag: string): Promise<void> {
-  const from = client.output.length;
-  client.type(`echo ${tag}-$((40+2))\n`);
-  await client.waitFor(new RegExp(`${tag}-42`), 5000, from);
-}
-
-async function shellParent(client: ConsoleClient): Promise<number> {
-  const from = client.output.length;
-  client.type('echo ppid=$PPID.\n');
-  return Number((await client.waitFor(/ppid=(\d+)\./, 5000, from))[1]);
-}
-
 describe('faults', () => {
   it('a frozen target (SIGSTOP) ends its session with 4003 within interval + probe timeout; others carry on', async () => {
     await withServer({ console: LIVENESS }, async (server, audit) => {
       const [victim, bystander] = [await open(server), await open(server)];
-      const pid = await shellParent(victim);
+      const pid = await victim.shellParent();
       process.kill(pid, 'SIGSTOP');
       const started = Date.now();
       try {
@@ -69,7 +57,7 @@ describe('faults', () => {
         process.kill(pid, 'SIGKILL');
         process.kill(pid, 'SIGCONT');
       }
-      await stillEchoes(bystander, 'bystander');
+      await bystander.echoes('bystander');
       bystander.ws.close();
       await bystander.closed;
       expect(await audit.settled()).toBe(true);
@@ -79,13 +67,13 @@ describe('faults', () => {
   it('a killed session process ends its session at once (4013); others carry on', async () => {
     await withServer({}, async (server, audit) => {
       const [victim, bystander] = [await open(server), await open(server)];
-      const pid = await shellParent(victim);
+      const pid = await victim.shellParent();
       const started = Date.now();
       process.kill(pid, 'SIGKILL');
       expect((await victim.closed).code).toBe(4013);
       record('target-session-killed', { detectMs: Date.now() - started });
       expect(Date.now() - started).toBeLessThan(1000);
-      await stillEchoes(bystander, 'bystander');
+      await bystander.echoes('bystander');
       bystander.ws.close();
       await bystander.closed;
       expect(await audit.settled()).toBe(true);
@@ -111,7 +99,7 @@ describe('faults', () => {
         expect(codes).toEqual([4013, 4013]);
         record('target-sshd-killed', { detectMs: Date.now() - started, sessions: victims.length });
         expect(Date.now() - started).toBeLessThan(2000);
-        await stillEchoes(bystander, 'bystander');
+        await bystander.echoes('bystander');
         bystander.ws.close();
         await bystander.closed;
         expect(await audit.settled()).toBe(true);
@@ -147,7 +135,7 @@ describe('faults', () => {
       record('client-vanished', { detectMs: ended, socketDroppedMs: dropped, boundMs: 1000 });
       expect(ended).toBeLessThan(500 * 2 + 500);
       expect(dropped).toBeLessThan(ended + 2000 + 500);
-      await stillEchoes(bystander, 'bystander');
+      await bystander.echoes('bystander');
       ghost.ws.terminate();
       bystander.ws.close();
       await bystander.closed;
@@ -172,7 +160,7 @@ describe('faults', () => {
       ghost.ws.terminate();
       const back = ConsoleClient.open(server.resumeUrl(ghost.lastReady, ghost.outputOffset));
       await back.ready();
-      await stillEchoes(back, 'back');
+      await back.echoes('back');
       back.ws.close();
       await back.closed;
     });
@@ -195,7 +183,7 @@ describe('faults', () => {
       sampler = setInterval(() => (peak = Math.max(peak, rssOf(proc.pid))), 50);
       const bystander = ConsoleClient.open(`${proc.wsUrl}/api/targets/vm1/console`, { origin: proc.origin });
       await bystander.ready();
-      await stillEchoes(bystander, 'during');
+      await bystander.echoes('during');
       // The kernel buffers fill, a frame waits writeTimeoutMs, and the server lets go of this client (the
       // session waits for it to come back); reading again then lets the close frame through.
       const started = Date.now();
@@ -219,7 +207,7 @@ describe('faults', () => {
         growthMiB: +((peak - baseline) / 2 ** 20).toFixed(1),
       });
       expect(peak - baseline).toBeLessThan(64 * 2 ** 20);
-      await stillEchoes(bystander, 'after');
+      await bystander.echoes('after');
       bystander.ws.close();
     } finally {
       clearInterval(sampler);

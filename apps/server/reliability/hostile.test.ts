@@ -41,12 +41,6 @@ const AUTH = { Authorization: `Bearer ${TOKEN}` };
 const url = (query = '') => server.consoleUrl('vm1', query ? `?${query}` : '');
 const open = (query = '') => ConsoleClient.open(url(query), { headers: AUTH });
 
-async function echoes(client: ConsoleClient, tag: string): Promise<void> {
-  const from = client.output.length;
-  client.type(`echo ${tag}-$((40+2))\n`);
-  await client.waitFor(new RegExp(`${tag}-42`), 10_000, from);
-}
-
 function junk(i: number): string {
   const kinds = [
     () =>
@@ -75,7 +69,7 @@ describe('hostile input', () => {
     await client.ready();
     const ignoredBefore = await totalIgnored();
     for (let i = 0; i < count; i++) client.ws.send(junk(i));
-    await echoes(client, 'survived');
+    await client.echoes('survived');
     const ignored = (await totalIgnored()) - ignoredBefore;
     record('malformed-control', {
       sent: count,
@@ -107,7 +101,7 @@ describe('hostile input', () => {
     fragmented.ws.send(part, { binary: true, fin: true });
     expect((await fragmented.closed).code).toBe(1009);
 
-    await echoes(bystander, 'bystander');
+    await bystander.echoes('bystander');
     bystander.ws.close();
   });
 
@@ -200,7 +194,7 @@ describe('hostile input', () => {
     record('slowloris', { droppedAfterMs: slowlorisMs, headersTimeoutMs: 1000 });
     expect(slowlorisMs).toBeGreaterThanOrEqual(900);
     expect(slowlorisMs).toBeLessThan(1000 + 1000);
-    await echoes(bystander, 'bystander');
+    await bystander.echoes('bystander');
     bystander.ws.close();
   });
 });

@@ -36,13 +36,6 @@ function connect(s: TestServer, query = '', target = 'vm1', options = {}): Conso
   return client;
 }
 
-/** The sshd process serving a console: the shell's parent. */
-async function sessionPid(client: ConsoleClient): Promise<number> {
-  const from = client.output.length;
-  client.type('echo ppid=$PPID.\n');
-  return Number((await client.waitFor(/ppid=(\d+)\./, 10_000, from))[1]);
-}
-
 let plain: TestServer;
 beforeAll(async () => {
   plain = await server();
@@ -148,7 +141,7 @@ describe('close codes for each end cause', () => {
     const s = await server({ console: { livenessIntervalMs: 200, probeTimeoutMs: 300 } });
     const client = connect(s);
     await client.ready();
-    const pid = await sessionPid(client);
+    const pid = await client.shellParent();
     process.kill(pid, 'SIGSTOP');
     try {
       const started = Date.now();
@@ -211,7 +204,7 @@ describe('close codes for each end cause', () => {
   it('4013 when the sshd session process dies', async () => {
     const client = connect(plain);
     await client.ready();
-    const pid = await sessionPid(client);
+    const pid = await client.shellParent();
     process.kill(pid, 'SIGKILL');
     expect((await client.closed).code).toBe(4013);
   });

@@ -25,13 +25,6 @@ afterAll(async () => {
 
 const open = () => ConsoleClient.open(server.consoleUrl('vm1', '?flow=ack'), { ack: true });
 
-async function shellPid(client: ConsoleClient): Promise<number> {
-  const from = client.output.length;
-  client.type('echo PID=$$\n');
-  const match = await client.waitFor(/PID=(\d+)\r?\n/, 10_000, from);
-  return Number(match[1]);
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -45,7 +38,7 @@ describe('resume', () => {
   it('loses nothing of a flood larger than the buffer across a dropped connection: same shell, every line once', async () => {
     const first = open();
     await first.ready();
-    const pid = await shellPid(first);
+    const pid = await first.shellPid();
     first.type('KEPT=yes-$((1+1)); stty -echo; seq 1 300000; echo SEQ-DONE\n');
     await first.waitFor(/^1000\r?$/m);
     const before = first.output.length;
@@ -76,7 +69,7 @@ describe('resume', () => {
     expect(before).toBeGreaterThan(0);
     second.type('stty echo; echo KEPT=$KEPT\n');
     await second.waitFor(/KEPT=yes-2/);
-    expect(await shellPid(second)).toBe(pid);
+    expect(await second.shellPid()).toBe(pid);
     second.ws.close();
     await second.closed;
   }, 120_000);
@@ -168,7 +161,7 @@ describe('resume', () => {
     try {
       const client = ConsoleClient.open(short.consoleUrl());
       await client.ready();
-      const pid = await shellPid(client);
+      const pid = await client.shellPid();
       expect(alive(pid)).toBe(true);
       client.drop();
       await client.closed;

@@ -136,6 +136,27 @@ export class ConsoleClient extends OutputWatcher {
     return this.base + this.sinceReady;
   }
 
+  /** Types an echo and waits for its answer: the console still relays both ways. */
+  async echoes(tag: string, timeoutMs = 10_000): Promise<void> {
+    const from = this.output.length;
+    this.type(`echo ${tag}-$((40+2))\n`);
+    await this.waitFor(new RegExp(`${tag}-42`), timeoutMs, from);
+  }
+
+  /** The shell's own PID (`$$`). */
+  async shellPid(): Promise<number> {
+    const from = this.output.length;
+    this.type('echo PID=$$\n');
+    return Number((await this.waitFor(/PID=(\d+)\r?\n/, 10_000, from))[1]);
+  }
+
+  /** The PID of the shell's parent: the sshd process of this session. */
+  async shellParent(): Promise<number> {
+    const from = this.output.length;
+    this.type('echo ppid=$PPID.\n');
+    return Number((await this.waitFor(/ppid=(\d+)\./, 10_000, from))[1]);
+  }
+
   /** Drops the TCP connection without a close frame, as a network failure would. */
   drop(): void {
     (this.ws as unknown as { _socket: { destroy(): void } })._socket.destroy();
