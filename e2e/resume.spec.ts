@@ -86,6 +86,24 @@ test.describe('reload', () => {
     await run(page, 'echo mark=$MARK');
     await waitForScreen(page, /^mark=replayed$/m);
   });
+
+  test('beyond what the server keeps, a reload without a snapshot says earlier output was not kept', async ({
+    page,
+  }) => {
+    await openConsole(page);
+    // 3 MB of output, more than the session's 1 MiB buffer keeps once the page has acked it, all on one
+    // line (carriage returns), so that the replay fits on the screen.
+    await run(page, "clear; yes 0123456789 | head -c 3000000 | tr '\\n' '\\r'; echo; echo flood-done");
+    await waitForScreen(page, /^flood-done$/m, 30_000);
+    await page.evaluate(() =>
+      window.addEventListener('pagehide', () => sessionStorage.removeItem('termrelay:snapshot:vm1')),
+    );
+    await reload(page);
+    await waitForScreen(page, /^flood-done$/m, 30_000);
+    // One dim line where the gap is, at the top of a fresh screen, then the replay.
+    expect((await screenText(page)).split('\n')[0]).toBe('earlier output was not kept');
+    await expect(page.locator('.xterm-rows > div').first().locator('span').first()).toHaveClass(/xterm-dim/);
+  });
 });
 
 test.describe('a cut connection', () => {
