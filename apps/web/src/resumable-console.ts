@@ -63,6 +63,8 @@ export class ResumableConsole implements IDisposable {
   /** Output offset xterm has parsed: what a snapshot shows, and where a reload resumes. */
   private parsed = 0;
   private everReady = false;
+  /** A snapshot is being written back: the screen is half of it, not worth saving. */
+  private restoring = false;
   /** Disconnect was asked while no socket was open: end the session as soon as one is. */
   private endWhenReady = false;
   private state: ConsoleState = 'connecting';
@@ -99,8 +101,10 @@ export class ResumableConsole implements IDisposable {
     if (kept) {
       this.resumeAt = kept;
       if (snapshot) {
+        this.restoring = true;
         await this.options.snapshots.restore(snapshot);
-        if (this.disposed) return;
+        this.restoring = false;
+        if (this.isOver) return;
         this.handed = this.parsed = snapshot.offset;
       }
       // Without a snapshot the screen starts empty and the server replays what it kept from byte 0.
@@ -131,7 +135,8 @@ export class ResumableConsole implements IDisposable {
    */
   saveForReload(): void {
     const at = this.resumeAt;
-    if (!at || this.state === 'ended') return;
+    // While restoring, what the last page saved is still in storage and still right.
+    if (!at || this.state === 'ended' || this.restoring) return;
     const offset = this.parsed;
     this.options.store.saveResume({ ...at, offset });
     this.options.store.saveSnapshot({ session: at.session, offset, ...this.options.snapshots.take() });
@@ -221,7 +226,8 @@ export class ResumableConsole implements IDisposable {
       }
       return this.finish(refusal.words);
     }
-    if (close.code === 1006 && this.resumeAt && this.everReady && !this.endWhenReady) return this.retry();
+    // 1006: the connection broke, nobody ended the session. Known sessions are resumed.
+    if (close.code === 1006 && this.resumeAt && !this.endWhenReady) return this.retry();
     let message = describeEnd(close.code, close.reason, close.exit);
     // The id lets a user quote the session to an operator, whose log has the details.
     if (this.resumeAt && close.code !== 1000) message += ` (session ${this.resumeAt.session})`;
