@@ -1,30 +1,67 @@
-// Our attach layer between xterm.js and the console WebSocket (the stock attach addon has no flow control
-// and no resize, and sends input as text): keystrokes out as UTF-8 in binary frames, output in as bytes
-// straight into xterm (which keeps multibyte characters split across frames intact), control messages
-// as JSON text frames, and acks from xterm's parser back to the server.
-import { parseServerControl, type ExitMessage } from '@termrelay/protocol';
-import type { IDisposable, Terminal } from '@xterm/xterm';
-import { describeEnd, fetchRefusal } from './end-state.js';
-import { AckBatcher } from './flow-control.js';
-import { ResizeReporter, type Size } from './resize.js';
+// One WebSocket to a console, new or resumed: our attach layer's transport (the stock attach addon has
+// no flow control, no resize, no resume, and sends input as text). Input goes out as bytes in binary
+// frames, control messages as JSON text frames; output comes in as bytes and control messages are
+// parsed and handed up. It knows nothing of the terminal, of offsets or of reconnecting: the console
+// (resumable-console.ts) decides what a close means.
+import {
+  parseServerControl,
+  type ClientControlMessage,
+  type ExitMessage,
+  type ReadyMessage,
+} from '@termrelay/protocol';
+import type { IDisposable } from '@xterm/xterm';
+import type { Size } from './resize.js';
 
-export type ConnectionState = 'connecting' | 'connected' | 'ended';
-
-export interface ConnectionOptions {
-  /** ws(s):// URL of the console, with cols/rows (and flow=ack) already set. */
-  readonly url: string;
-  readonly size: Size;
-  /** Opt in to acknowledgement flow control. */
-  readonly flowAck: boolean;
-  onState(state: ConnectionState, message?: string): void;
+/** How a socket went away. */
+export interface ConnectionClose {
+  readonly code: number;
+  readonly reason: string;
+  /** False when the upgrade itself failed: refused, or the server could not be reached. */
+  readonly opened: boolean;
+  /** The shell's exit, when the server said it just before closing. */
+  readonly exit: ExitMessage | undefined;
 }
 
-export function consoleUrl(location: Location, target: string, size: Size, flowAck: boolean): string {
-  // The same origin the page came from, with ws(s) for http(s): behind TLS this is wss.
-  const base = location.origin.replace(/^http/, 'ws');
+export interface ConnectionHandlers {
+  onReady(ready: ReadyMessage): void;
+  /** Output between what was asked and what the server kept is gone: start a fresh screen. */
+  onReset(): void;
+  onOutput(bytes: Uint8Array): void;
+  onClose(close: ConnectionClose): void;
+}
+
+/** Where the page resumes a session: its id and the token from the last `ready`. */
+export interface ResumeTarget {
+  readonly session: string;
+  readonly resume: string;
+}
+
+function sizeParams(size: Size, flowAck: boolean): URLSearchParams {
   const params = new URLSearchParams({ cols: String(size.cols), rows: String(size.rows) });
   if (flowAck) params.set('flow', 'ack');
-  return `${base}/api/targets/${encodeURIComponent(target)}/console?${params.toString()}`;
+  return params;
+}
+
+// The same origin the page came from, with ws(s) for http(s): behind TLS this is wss.
+const wsBase = (location: Location) => location.origin.replace(/^http/, 'ws');
+
+/** The URL that opens a new console on `target`. */
+export function consoleUrl(location: Location, target: string, size: Size, flowAck: boolean): string {
+  const params = sizeParams(size, flowAck);
+  return `${wsBase(location)}/api/targets/${encodeURIComponent(target)}/console?${params.toString()}`;
+}
+
+/** The URL that resumes `session` from output byte `offset`. */
+export function resumeUrl(
+  location: Location,
+  at: ResumeTarget,
+  offset: number,
+  size: Size,
+  flowAck: boolean,
+): string {
+  const params = new URLSearchParams({ resume: at.resume, offset: String(offset) });
+  for (const [key, value] of sizeParams(size, flowAck)) params.set(key, value);
+  return `${wsBase(location)}/api/sessions/${encodeURIComponent(at.session)}/console?${params.toString()}`;
 }
 
 /** The console URL over plain HTTP(S), to ask why an upgrade was refused: built from the page's origin. */
@@ -35,51 +72,48 @@ export function refusalUrl(location: Location, wsUrl: string): string {
 
 export class Connection implements IDisposable {
   private readonly ws: WebSocket;
-  private readonly disposables: IDisposable[] = [];
-  private readonly encoder = new TextEncoder();
-  private readonly ack: AckBatcher | undefined;
-  private readonly resize: ResizeReporter;
   private exit: ExitMessage | undefined;
-  private sessionId: string | undefined;
   private opened = false;
-  private ended = false;
+  private closed = false;
 
   constructor(
-    private readonly term: Terminal,
-    private readonly options: ConnectionOptions,
+    readonly url: string,
+    private readonly handlers: ConnectionHandlers,
   ) {
-    this.ws = new WebSocket(options.url);
+    this.ws = new WebSocket(url);
     this.ws.binaryType = 'arraybuffer';
-    this.ack = options.flowAck
-      ? new AckBatcher((bytes) => this.sendControl({ type: 'ack', bytes }))
-      : undefined;
-    this.resize = new ResizeReporter((size) => this.sendControl({ type: 'resize', ...size }));
-    this.resize.reset(options.size);
-    options.onState('connecting');
-
     this.ws.onopen = () => {
       this.opened = true;
     };
     this.ws.onmessage = (event: MessageEvent<ArrayBuffer | string>) => this.onMessage(event.data);
-    this.ws.onclose = (event) => void this.onClose(event.code, event.reason);
-
-    this.disposables.push(
-      term.onData((data) => this.sendInput(this.encoder.encode(data))),
-      // Some mouse reports are raw bytes, not text.
-      term.onBinary((data) => this.sendInput(Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff))),
-      term.onResize((size) => this.resize.update({ cols: size.cols, rows: size.rows })),
-    );
+    this.ws.onclose = (event) => {
+      if (this.closed) return;
+      this.closed = true;
+      handlers.onClose({ code: event.code, reason: event.reason, opened: this.opened, exit: this.exit });
+    };
   }
 
-  get isEnded(): boolean {
-    return this.ended;
+  get isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
   }
 
+  send(bytes: Uint8Array): void {
+    if (this.isOpen && bytes.length > 0) this.ws.send(bytes);
+  }
+
+  sendControl(message: ClientControlMessage): void {
+    if (this.isOpen) this.ws.send(JSON.stringify(message));
+  }
+
+  /** Ends the session on purpose: the server flushes the output, then closes with 1000. */
+  end(): void {
+    if (this.isOpen) this.sendControl({ type: 'close' });
+    else this.ws.close(1000);
+  }
+
+  /** Ends the session (a clean 1000 close) and hears nothing more from this socket. */
   dispose(): void {
-    this.ended = true;
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.ack?.dispose();
-    this.resize.dispose();
+    this.closed = true;
     this.ws.onclose = null;
     this.ws.onmessage = null;
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)
@@ -88,42 +122,12 @@ export class Connection implements IDisposable {
 
   private onMessage(data: ArrayBuffer | string): void {
     if (typeof data !== 'string') {
-      const bytes = new Uint8Array(data);
-      const ack = this.ack;
-      this.term.write(bytes, ack ? () => ack.parsed(bytes.length) : undefined);
+      this.handlers.onOutput(new Uint8Array(data));
       return;
     }
     const message = parseServerControl(data);
-    if (message?.type === 'ready') {
-      this.sessionId = message.session;
-      this.options.onState('connected');
-    } else if (message?.type === 'exit') this.exit = message;
-  }
-
-  private async onClose(code: number, reason: string): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.ack?.dispose();
-    this.resize.dispose();
-    let message: string;
-    if (!this.opened) {
-      // The upgrade itself failed: the browser hides the server's answer, so ask for it again over HTTP.
-      message =
-        (await fetchRefusal(refusalUrl(location, this.options.url))) ?? 'Cannot reach the console server';
-    } else {
-      message = describeEnd(code, reason, this.exit);
-      // The id lets a user quote the session to an operator, whose log has the details.
-      if (this.sessionId && code !== 1000) message += ` (session ${this.sessionId})`;
-    }
-    this.options.onState('ended', message);
-  }
-
-  private sendInput(bytes: Uint8Array): void {
-    if (this.ws.readyState === WebSocket.OPEN && bytes.length > 0) this.ws.send(bytes);
-  }
-
-  private sendControl(message: object): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+    if (message?.type === 'ready') this.handlers.onReady(message);
+    else if (message?.type === 'reset') this.handlers.onReset();
+    else if (message?.type === 'exit') this.exit = message;
   }
 }

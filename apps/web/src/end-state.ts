@@ -7,6 +7,8 @@ const REFUSAL_WORDS: Record<string, string> = {
   host_not_allowed: 'This server does not answer at this address (Host not allowed)',
   target_not_found: 'No such target',
   target_forbidden: 'You are not allowed to open this target',
+  session_not_found: 'The session has ended',
+  resume_denied: 'The session was opened elsewhere',
   bad_request: 'The console request was invalid',
   too_many_sessions: 'Too many consoles are open — close one or try again later',
   shutting_down: 'The server is restarting — reconnect in a moment',
@@ -30,16 +32,28 @@ export function describeRefusal(status: number, body: unknown): string {
   return `The console server refused the connection (HTTP ${status})`;
 }
 
+/** A refusal read back over HTTP: the server's error code and its words. */
+export interface Refusal {
+  readonly status: number;
+  readonly code: string | undefined;
+  readonly words: string;
+}
+
 /**
  * Asks the console URL over plain HTTP why the upgrade failed. Returns undefined when the server would
  * have accepted it (426) or cannot be reached: then the failure was the network, not a refusal.
  */
-export async function fetchRefusal(consoleUrl: string): Promise<string | undefined> {
+export async function fetchRefusal(consoleUrl: string): Promise<Refusal | undefined> {
   try {
     const res = await fetch(consoleUrl, { credentials: 'same-origin', cache: 'no-store' });
     if (res.status === 426 || res.ok) return undefined;
     const body: unknown = await res.json().catch(() => undefined);
-    return describeRefusal(res.status, body);
+    const code = (body as Partial<HttpErrorBody> | undefined)?.error?.code;
+    return {
+      status: res.status,
+      code: typeof code === 'string' ? code : undefined,
+      words: describeRefusal(res.status, body),
+    };
   } catch {
     return undefined;
   }

@@ -31,6 +31,7 @@ describe('AckBatcher', () => {
     const ack = new AckBatcher((n) => sent.push(n), { threshold: 64 });
     ack.parsed(63);
     ack.dispose();
+    ack.parsed(64);
     vi.advanceTimersByTime(1000);
     expect(sent).toEqual([]);
   });

@@ -12,6 +12,7 @@ export interface AckBatcherOptions {
 export class AckBatcher {
   private pending = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
   private readonly threshold: number;
   private readonly idleMs: number;
 
@@ -25,6 +26,8 @@ export class AckBatcher {
 
   /** Called from xterm's write callback with the size of the chunk it just parsed. */
   parsed(bytes: number): void {
+    // Writes of a connection that is gone still finish parsing: they are not this connection's to ack.
+    if (this.disposed) return;
     this.pending += bytes;
     if (this.pending >= this.threshold) {
       this.flush();
@@ -43,6 +46,7 @@ export class AckBatcher {
   }
 
   dispose(): void {
+    this.disposed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = 0;

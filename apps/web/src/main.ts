@@ -1,11 +1,15 @@
 // The page: picks the target (?target=ID, the only one, or a picker) and keeps the URL naming it, opens a
-// console into the terminal, and keeps the header honest about the connection: connecting, connected, or
-// ended with the cause in words and a Reconnect button (Enter reconnects too). While a console is open,
-// leaving the page asks first. A `?token=` or `?ticket=` in the URL leaves the address bar at once.
-import { Connection, consoleUrl, type ConnectionState } from './connection.js';
+// console into the terminal (resuming the one this tab had before a reload), and keeps the header honest
+// about the connection: connecting, connected, reconnecting, or ended with the cause in words and a
+// Reconnect button (Enter reconnects too). Disconnect ends the session on purpose. While a console is
+// open, leaving the page asks first; on `pagehide` it saves what a reload needs to come back. A
+// `?token=` or `?ticket=` in the URL leaves the address bar at once.
 import { describeRefusal } from './end-state.js';
-import { exchangeToken, signIn, takeTokenFromUrl } from './sign-in.js';
 import { guardLeaving } from './leave-guard.js';
+import { ResumableConsole, type ConsoleState } from './resumable-console.js';
+import { SessionStore } from './session-store.js';
+import { exchangeToken, signIn, takeTokenFromUrl } from './sign-in.js';
+import { Snapshotter } from './snapshot.js';
 import { chooseStart, urlNamingTarget, type TargetInfo } from './target-choice.js';
 import { createTerminal } from './terminal.js';
 import { takeTicketFromUrl, ticketHeaders, withTicket } from './ticket.js';
@@ -24,22 +28,39 @@ const targetLabel = document.getElementById('target') as HTMLElement;
 const status = document.getElementById('status') as HTMLElement;
 const picker = document.getElementById('picker') as HTMLSelectElement;
 const reconnectButton = document.getElementById('reconnect') as HTMLButtonElement;
+const disconnectButton = document.getElementById('disconnect') as HTMLButtonElement;
 const signInForm = document.getElementById('signin') as HTMLFormElement;
 const signInInput = document.getElementById('signin-token') as HTMLInputElement;
 const signInHint = document.getElementById('signin-hint') as HTMLElement;
 const console_ = createTerminal(document.getElementById('terminal') as HTMLElement);
+const snapshots = new Snapshotter(console_.term);
 
-let connection: Connection | undefined;
+let session: ResumableConsole | undefined;
 let current: TargetInfo | undefined;
 let open = false;
+// The browser cannot tell a reload (which loses nothing now) from closing the tab (which leaves the
+// session to end when its grace runs out): so it still asks, for both, while a session is alive.
 guardLeaving(window, () => open);
+// Unloading closes the socket with 1001, which detaches: the session waits for the page that follows.
+window.addEventListener('pagehide', () => session?.saveForReload());
+window.addEventListener('online', () => session?.retryNow());
 
-function setState(state: ConnectionState | 'error' | 'choosing', message?: string): void {
+/** The tab's sessionStorage, or undefined where the browser refuses it (then a reload starts afresh). */
+function tabStorage(): Storage | undefined {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+function setState(state: ConsoleState | 'error' | 'choosing', message?: string): void {
   bar.dataset.state = state;
-  open = state === 'connected';
+  open = state === 'connected' || state === 'reconnecting';
   const words = {
     connecting: 'Connecting…',
     connected: 'Connected',
+    reconnecting: 'Reconnecting…',
     ended: 'Session ended',
     error: 'Error',
     choosing: 'Choose a target',
@@ -47,36 +68,45 @@ function setState(state: ConnectionState | 'error' | 'choosing', message?: strin
   status.textContent = message ?? words[state];
   status.title = status.textContent;
   reconnectButton.hidden = !(state === 'ended' || state === 'error') || !current;
+  disconnectButton.hidden = !(state === 'connecting' || state === 'connected' || state === 'reconnecting');
   document.title = current ? `${current.label} — termrelay` : 'termrelay';
 }
 
 function connect(target: TargetInfo): void {
-  connection?.dispose();
+  // Another target: the console before it ends (a clean close), it is not left waiting.
+  session?.dispose();
   current = target;
   targetLabel.textContent = target.label;
   // A reload or a bookmark comes back to this target.
   history.replaceState(history.state, '', urlNamingTarget(location.href, target.id));
   const term = console_.term;
-  term.reset();
-  const size = console_.fit();
-  connection = new Connection(term, {
-    url: withTicket(consoleUrl(location, target.id, size, flowAck), ticket),
-    size,
+  const opened = new ResumableConsole({
+    term,
+    target: target.id,
+    location,
+    store: new SessionStore(tabStorage(), target.id),
+    snapshots,
+    fit: () => console_.fit(),
+    decorateUrl: (url) => withTicket(url, ticket),
     flowAck,
     onState: (state, message) => {
+      if (opened !== session) return;
       setState(state, message);
       if (state === 'connected') term.focus();
       if (state === 'ended') reconnectButton.focus();
     },
   });
+  session = opened;
+  void opened.start();
   term.focus();
 }
 
 reconnectButton.addEventListener('click', () => {
   if (current) connect(current);
 });
+disconnectButton.addEventListener('click', () => session?.disconnect());
 document.addEventListener('keydown', (event) => {
-  if (event.key === 'Enter' && connection?.isEnded && current) {
+  if (event.key === 'Enter' && session?.currentState === 'ended' && current) {
     event.preventDefault();
     connect(current);
   }
