@@ -37,25 +37,45 @@ export async function startRelay(sshd, consoleOverrides = {}, extra = {}) {
   });
 }
 
-/** A terminal over the relay: binary frames in and out, optional acks. */
-export async function relayTerminal(relay, { flowAck = false, cols = 120, rows = 40 } = {}) {
+/**
+ * A terminal over the relay: binary frames in and out, optional acks. It keeps the session's last `ready`
+ * and its output offset, so `resume` (a terminal from before) opens the session again from where that
+ * one got to. `readyAt` and `firstByteAt` time the open.
+ */
+export async function relayTerminal(relay, { flowAck = false, cols = 120, rows = 40, resume } = {}) {
   const query = `cols=${cols}&rows=${rows}${flowAck ? '&flow=ack' : ''}`;
-  const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/api/targets/vm1/console?${query}`, {
-    origin: relay.origin,
-  });
+  const url = resume
+    ? `ws://127.0.0.1:${relay.port}/api/sessions/${resume.ready.session}/console?resume=${resume.ready.resume}&offset=${resume.offset}&${query}`
+    : `ws://127.0.0.1:${relay.port}/api/targets/vm1/console?${query}`;
+  const ws = new WebSocket(url, { origin: relay.origin });
   const watcher = new OutputWatcher();
-  const term = { kind: flowAck ? 'relay+ack' : 'relay', watcher, frames: 0, openedAt: 0, readyAt: 0 };
+  const term = {
+    kind: flowAck ? 'relay+ack' : 'relay',
+    watcher,
+    frames: 0,
+    openedAt: 0,
+    readyAt: 0,
+    firstByteAt: 0,
+    ready: undefined,
+    /** The session's output offset this terminal has reached. */
+    offset: 0,
+  };
   term.openedAt = performance.now();
   let unacked = 0;
   await new Promise((resolve, reject) => {
     ws.on('message', (data, binary) => {
       if (!binary) {
-        if (JSON.parse(String(data)).type === 'ready') {
+        const message = JSON.parse(String(data));
+        if (message.type === 'ready') {
           term.readyAt = performance.now();
+          term.ready = message;
+          term.offset = message.offset;
           resolve();
         }
         return;
       }
+      term.firstByteAt ||= performance.now();
+      term.offset += data.length;
       term.frames++;
       watcher.feed(data);
       if (flowAck) {
@@ -79,9 +99,17 @@ export async function relayTerminal(relay, { flowAck = false, cols = 120, rows =
     }, 20);
   }
   term.write = (text) => ws.send(Buffer.from(text), { binary: true });
+  // A clean close ends the session; a dropped socket would leave it detached for the resume grace.
   term.close = () => {
     clearInterval(term.ackTimer);
-    ws.terminate();
+    if (ws.readyState !== WebSocket.OPEN) return ws.terminate();
+    ws.close(1000);
+    setTimeout(() => ws.terminate(), 1000).unref();
+  };
+  /** Drops the TCP connection without a close frame, as a network failure would: the session detaches. */
+  term.drop = () => {
+    clearInterval(term.ackTimer);
+    ws._socket.destroy();
   };
   term.ws = ws;
   return term;

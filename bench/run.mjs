@@ -7,7 +7,16 @@ import { cpus, totalmem } from 'node:os';
 import { startSshd } from '@termrelay/test-sshd';
 import { chart } from './chart.mjs';
 import { startRelay } from './lib.mjs';
-import { browser, connectTime, cpuPerMB, ctrlC, echoLatency, memory, throughput } from './scenarios.mjs';
+import {
+  browser,
+  connectTime,
+  cpuPerMB,
+  ctrlC,
+  echoLatency,
+  memory,
+  resume,
+  throughput,
+} from './scenarios.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv
@@ -15,7 +24,7 @@ const only = process.argv
   ?.slice(7)
   .split(',');
 const publish = process.argv.includes('--publish');
-const SCENARIOS = { throughput, cpuPerMB, echoLatency, ctrlC, browser, memory, connectTime };
+const SCENARIOS = { throughput, cpuPerMB, echoLatency, ctrlC, browser, memory, connectTime, resume };
 if (publish && (quick || only)) {
   process.stderr.write(
     'bench: --publish replaces the published figures, so it needs a full run: drop --quick and --only.\n',
@@ -115,6 +124,18 @@ if (s.connectTime)
     'connect → ready ms',
     `p50 ${s.connectTime.p50} · p99 ${s.connectTime.p99} over ${s.connectTime.sessions}`,
   ]);
+if (s.resume) {
+  const r = s.resume;
+  rows.push([
+    'resume → first byte ms',
+    `p50 ${r.firstByteMs.p50} · p99 ${r.firstByteMs.p99} (ready p50 ${r.readyMs.p50}) over ${r.reconnects}`,
+  ]);
+  const best = (name) => Math.max(...r.mbps[name]);
+  rows.push([
+    '  throughput MB/s on/off',
+    `relay ${best('relay, resume on')}/${best('relay, resume off')} (${r.ratioOnOff.relay}) · relay+ack ${best('relay+ack, resume on')}/${best('relay+ack, resume off')} (${r.ratioOnOff['relay+ack']}) · rounds spread ${(r.roundSpread * 100).toFixed(0)}%`,
+  ]);
+}
 
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`\ntermrelay bench${quick ? ' (quick)' : ''} — ${results.machine}`);

@@ -317,3 +317,84 @@ export async function cpuPerMB(ctx) {
     ratioRelayVsSsh2: +(best.relay / best.ssh2Direct).toFixed(3),
   };
 }
+
+/**
+ * Resume. Reconnect → first byte: a session whose socket is dropped while its shell is about to print is
+ * resumed from the offset its client had; the time from opening the resume socket to its `ready` and to
+ * its first binary frame (the output printed while detached). Then what keeping output for resumes costs:
+ * relay throughput with resume on (the default grace) and off (`resumeGraceMs` 0), two server processes
+ * of their own, rounds alternating between the two in the same run, with and without acks.
+ */
+export async function resume(ctx) {
+  const samples = ctx.quick ? 20 : 100;
+  const toReady = [];
+  const toFirstByte = [];
+  let term = await relayTerminal(ctx.relay, { flowAck: true });
+  await prepare(term);
+  for (let i = 0; i < samples; i++) {
+    progress(`resume: reconnect ${i + 1}/${samples}`);
+    // The shell prints once the socket is gone, so the output waits in the session for the resume.
+    term.write(`sleep 0.2; echo pend""ing-${i}\n`);
+    await new Promise((r) => setTimeout(r, 50));
+    term.drop();
+    await new Promise((r) => setTimeout(r, 400));
+    const next = await relayTerminal(ctx.relay, {
+      flowAck: true,
+      resume: { ready: term.ready, offset: term.offset },
+    });
+    await next.watcher.waitFor(new RegExp(`pending-${i}`), 10_000);
+    toReady.push(next.readyAt - next.openedAt);
+    toFirstByte.push(next.firstByteAt - next.openedAt);
+    term = next;
+  }
+  term.close();
+
+  const bytes = ctx.quick ? 32 * MiB : 128 * MiB;
+  const rounds = ctx.quick ? 2 : 3;
+  // Two fresh server processes alike but for the grace, each warmed up by one small flood.
+  const servers = {
+    on: await startRelay(ctx.sshd),
+    off: await startRelay(ctx.sshd, { resumeGraceMs: 0 }),
+  };
+  const flood = async (relay, flowAck, size) => {
+    const t = await relayTerminal(relay, { flowAck });
+    await prepare(t);
+    const r = await timedFlood(t, size);
+    t.close();
+    return r.mbps;
+  };
+  const runs = {};
+  try {
+    for (const relay of Object.values(servers)) await flood(relay, true, 8 * MiB);
+    for (let round = 0; round < rounds; round++) {
+      // Alternate which goes first, so a machine that slows down or speeds up weighs on both alike.
+      const order = round % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
+      for (const flowAck of [false, true]) {
+        for (const grace of order) {
+          const name = `${flowAck ? 'relay+ack' : 'relay'}, resume ${grace}`;
+          progress(`resume: throughput ${name}, round ${round + 1}/${rounds}`);
+          (runs[name] ??= []).push(+(await flood(servers[grace], flowAck, bytes)).toFixed(1));
+        }
+      }
+    }
+  } finally {
+    for (const relay of Object.values(servers)) relay.stop();
+  }
+  const best = (name) => Math.max(...runs[name]);
+  const spread = (name) => (Math.max(...runs[name]) - Math.min(...runs[name])) / Math.max(...runs[name]);
+  const ratio = (path) => +(best(`${path}, resume on`) / best(`${path}, resume off`)).toFixed(3);
+  const r = (v) => +v.toFixed(1);
+  const ready = stats(toReady);
+  const first = stats(toFirstByte);
+  return {
+    reconnects: samples,
+    readyMs: { p50: r(ready.p50), p99: r(ready.p99) },
+    firstByteMs: { p50: r(first.p50), p99: r(first.p99), max: r(first.max) },
+    bytes,
+    rounds,
+    mbps: runs,
+    ratioOnOff: { relay: ratio('relay'), 'relay+ack': ratio('relay+ack') },
+    /** The largest spread between rounds of one configuration: what "within noise" is measured against. */
+    roundSpread: +Math.max(...Object.keys(runs).map(spread)).toFixed(3),
+  };
+}
