@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ssh2 from 'ssh2';
 import WebSocket from 'ws';
-import { OutputWatcher, startTermrelayProcess } from '@termrelay/test-sshd';
+import { startTermrelayProcess } from '@termrelay/server/testing';
+import { OutputWatcher } from '@termrelay/test-sshd';
 
 export function rssOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -2,7 +2,8 @@
 // home) and termrelay servers built from this repo — the main one, and one with short idle timeouts.
 // Their addresses reach the specs through the environment; teardown kills them all by PID.
 import { fileURLToPath } from 'node:url';
-import { startSshd, startTermrelayProcess } from '@termrelay/test-sshd';
+import { startTermrelayProcess } from '@termrelay/server/testing';
+import { startSshd } from '@termrelay/test-sshd';
 import { sshdTarget as target } from './helpers.js';
 
 const WEB_ROOT = fileURLToPath(new URL('../apps/web/dist', import.meta.url));

@@ -1,7 +1,7 @@
 // Who may open the console: the zero-setup default prints a URL with a token, the page trades the token
 // for an HttpOnly cookie and drops it from the address bar, and without it a person gets a sign-in form.
 import { expect, test } from '@playwright/test';
-import { startTermrelayProcess, type TermrelayProcess } from '@termrelay/test-sshd';
+import { startTermrelayProcess, type TermrelayProcess } from '@termrelay/server/testing';
 import { run, waitForScreen } from './helpers.js';
 
 let local: TermrelayProcess;

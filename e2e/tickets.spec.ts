@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { SignJWT } from 'jose';
-import { startSshd, startTermrelayProcess, type TermrelayProcess, type TestSshd } from '@termrelay/test-sshd';
+import { startTermrelayProcess, type TermrelayProcess } from '@termrelay/server/testing';
+import { startSshd, type TestSshd } from '@termrelay/test-sshd';
 import { headerText, run, sshdTarget, waitForScreen } from './helpers.js';
 
 const WEB_ROOT = fileURLToPath(new URL('../apps/web/dist', import.meta.url));

@@ -2,14 +2,8 @@
 // nginx running the shipped deploy/nginx/termrelay.conf, in front of one real sshd. It owns rendering that
 // file for free ports and nothing else: the routing under test is the file's own.
 import { readFileSync } from 'node:fs';
-import {
-  freePort,
-  startNginx,
-  startTermrelayProcess,
-  type TermrelayProcess,
-  type TestNginx,
-  type TestSshd,
-} from '@termrelay/test-sshd';
+import { startTermrelayProcess, type TermrelayProcess } from '@termrelay/server/testing';
+import { freePort, startNginx, type TestNginx, type TestSshd } from '@termrelay/test-sshd';
 import { ConsoleClient, targetConfig } from '../src/testing/harness.js';
 import { nodeIdOf } from '../src/session-id.js';
 

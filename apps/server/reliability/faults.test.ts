@@ -1,7 +1,8 @@
 // Faults on either side end only the affected session, with the right close code, within its bound;
 // every other session keeps working, and credentials are released exactly once each time.
 import { createServer, type Socket } from 'node:net';
-import { freePort, startSshd, startTermrelayProcess, type TestSshd } from '@termrelay/test-sshd';
+import { startTermrelayProcess } from '@termrelay/server/testing';
+import { freePort, startSshd, type TestSshd } from '@termrelay/test-sshd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConsoleClient,

@@ -3,7 +3,5 @@ export type { StartSshdOptions, TestSshd } from './sshd.js';
 export { ensureTestUser, TEST_USER } from './test-user.js';
 export type { TestUser } from './test-user.js';
 export { OutputWatcher } from './output-watcher.js';
-export { startTermrelayProcess, TERMRELAY_MAIN } from './termrelay-process.js';
-export type { TermrelayProcess } from './termrelay-process.js';
 export { startNginx, NGINX_PATH } from './nginx.js';
 export type { StartNginxOptions, TestNginx } from './nginx.js';

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './sshd.js';
+import { freePort } from '@termrelay/test-sshd';
 
 /** The built server's entry point in this repository. */
-export const TERMRELAY_MAIN = fileURLToPath(new URL('../../../apps/server/dist/main.js', import.meta.url));
+export const TERMRELAY_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 
 export interface TermrelayProcess {
   readonly child: ChildProcess;
