@@ -87,6 +87,8 @@ export async function relayTerminal(relay, { flowAck = false, cols = 120, rows =
         }
       }
     });
+    // A socket reset after the measurement (a relay stopped, a terminal closed) must not end the run.
+    ws.on('error', () => {});
     ws.once('error', reject);
     ws.once('close', (code) => reject(new Error(`closed ${code}`)));
   });
@@ -122,6 +124,7 @@ export async function ssh2Terminal(sshd, { cols = 120, rows = 40 } = {}) {
   const watcher = new OutputWatcher();
   const term = { kind: 'ssh2', watcher, frames: 0 };
   await new Promise((resolve, reject) => {
+    client.on('error', () => {});
     client.once('ready', resolve).once('error', reject);
     client.connect({
       host: sshd.host,

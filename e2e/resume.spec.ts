@@ -3,13 +3,8 @@
 // the session for good.
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import {
-  freePort,
-  startSshd,
-  startTermrelayProcess,
-  type TermrelayProcess,
-  type TestSshd,
-} from '@termrelay/test-sshd';
+import { startTermrelayProcess, type TermrelayProcess } from '@termrelay/server/testing';
+import { freePort, startSshd, type TestSshd } from '@termrelay/test-sshd';
 import { openConsole, run, screenText, waitForScreen } from './helpers.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
