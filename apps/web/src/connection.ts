@@ -2,7 +2,7 @@
 // and no resize, and sends input as text): keystrokes out as UTF-8 in binary frames, output in as bytes
 // straight into xterm (which keeps multibyte characters split across frames intact), control messages
 // as JSON text frames, and acks from xterm's parser back to the server.
-import { parseServerControl, type ExitMessage } from '@termrelay/protocol';
+import { parseServerControl, type ExitMessage, type ServerControlMessage } from '@termrelay/protocol';
 import type { IDisposable, Terminal } from '@xterm/xterm';
 import { describeEnd, fetchRefusal } from './end-state.js';
 import { AckBatcher } from './flow-control.js';
@@ -17,6 +17,8 @@ export interface ConnectionOptions {
   /** Opt in to acknowledgement flow control. */
   readonly flowAck: boolean;
   onState(state: ConnectionState, message?: string): void;
+  /** Every other server control message (sharing). */
+  onControl?(message: ServerControlMessage): void;
 }
 
 export function consoleUrl(location: Location, target: string, size: Size, flowAck: boolean): string {
@@ -98,6 +100,7 @@ export class Connection implements IDisposable {
       this.sessionId = message.session;
       this.options.onState('connected');
     } else if (message?.type === 'exit') this.exit = message;
+    else if (message) this.options.onControl?.(message);
   }
 
   private async onClose(code: number, reason: string): Promise<void> {
@@ -123,7 +126,7 @@ export class Connection implements IDisposable {
     if (this.ws.readyState === WebSocket.OPEN && bytes.length > 0) this.ws.send(bytes);
   }
 
-  private sendControl(message: object): void {
+  sendControl(message: object): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
   }
 }

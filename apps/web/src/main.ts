@@ -7,6 +7,7 @@ import { describeRefusal } from './end-state.js';
 import { exchangeToken, signIn, takeTokenFromUrl } from './sign-in.js';
 import { guardLeaving } from './leave-guard.js';
 import { chooseStart, urlNamingTarget, type TargetInfo } from './target-choice.js';
+import { createShareControl } from './share.js';
 import { createTerminal } from './terminal.js';
 import './style.css';
 
@@ -25,6 +26,7 @@ const signInForm = document.getElementById('signin') as HTMLFormElement;
 const signInInput = document.getElementById('signin-token') as HTMLInputElement;
 const signInHint = document.getElementById('signin-hint') as HTMLElement;
 const console_ = createTerminal(document.getElementById('terminal') as HTMLElement);
+const share = createShareControl(bar, (message) => connection?.sendControl(message));
 
 let connection: Connection | undefined;
 let current: TargetInfo | undefined;
@@ -60,8 +62,10 @@ function connect(target: TargetInfo): void {
     url: consoleUrl(location, target.id, size, flowAck),
     size,
     flowAck,
+    onControl: (message) => share.onControl(message),
     onState: (state, message) => {
       setState(state, message);
+      if (state === 'ended') share.reset();
       if (state === 'connected') term.focus();
       if (state === 'ended') reconnectButton.focus();
     },
