@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what npm cannot: OpenSSH (the tests' real target), nginx (the deploy suite's balancer) and
-# Chromium (the e2e browser).
+# Installs what npm cannot: OpenSSH (the tests' real target), nginx (the deploy suite's balancer),
+# asciinema (checks the recordings) and Chromium (the e2e browser).
 # As root it installs missing packages with apt-get; otherwise it stops with the exact command to run.
 # Usage: scripts/ensure-system-deps.sh [--no-browser]
 set -euo pipefail
@@ -12,6 +12,8 @@ missing=()
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 && command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v asciinema >/dev/null 2>&1 || missing+=(asciinema)
+command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 if [ "$need_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 
 [ "${#missing[@]}" -eq 0 ] && exit 0

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
 // In development Vite serves the page on :5173 and proxies the API (WebSocket included) to the server on
@@ -17,5 +18,12 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     chunkSizeWarningLimit: 1024,
+    rollupOptions: {
+      input: {
+        main: resolve(import.meta.dirname, 'index.html'),
+        watch: resolve(import.meta.dirname, 'watch.html'),
+        recordings: resolve(import.meta.dirname, 'recordings.html'),
+      },
+    },
   },
 });

@@ -13,6 +13,7 @@ export type TransportCause =
   | 'frame-too-large'
   | 'server-shutdown'
   | 'taken-over'
+  | 'recording-failed'
   | 'closed';
 
 const FROM_RELAY: Record<EndCauseKind, EndCauseName> = {

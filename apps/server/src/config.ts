@@ -66,6 +66,8 @@ const sshTarget = z
     kind: z.literal('ssh').default('ssh'),
     ...endpointShape,
     jump: sshEndpoint.optional(),
+    /** Whether this target's sessions are recorded; overrides whether `recording` is configured. */
+    record: z.boolean().optional(),
     /**
      * Environment sent with the shell request (the target's AcceptEnv decides what it takes). The default
      * tells the remote that the terminal is UTF-8, as OpenSSH's `SendEnv LANG` would.
@@ -96,6 +98,8 @@ const localTarget = z
     /** Extra environment for the shell. */
     env: z.record(z.string(), z.string()).default({ LANG: 'C.UTF-8' }),
     allow: allowList,
+    /** Whether this target's sessions are recorded; overrides whether `recording` is configured. */
+    record: z.boolean().optional(),
   })
   .strict();
 
@@ -306,6 +310,10 @@ export const consoleSchema = z
     resizeIntervalMs: z.number().int().min(0).default(50),
     /** After a close frame is sent, how long to wait for the client's before dropping the socket. */
     closeTimeoutMs: positiveMs.default(2000),
+    /** How long a watch link made with `{"type":"share"}` lets new watchers in. */
+    shareTtlMs: positiveMs.default(3_600_000),
+    /** Most read-only watchers one session may have at once; further watchers get 503. */
+    maxWatchers: z.number().int().min(0).default(10),
   })
   .strict()
   .superRefine((value, ctx) => {
@@ -391,6 +399,24 @@ export const configSchema = z
       .prefault({}),
     targets: z.array(target).min(1, 'configure at least one target'),
     console: consoleSchema.prefault({}),
+    /**
+     * Session recordings as asciicast v2 files, one `<dir>/<session>.cast` per session. Absent: nothing is
+     * recorded (unless a target says `record: true`, which then needs this for `dir`).
+     */
+    recording: z
+      .object({
+        /** Folder for the recordings; created (0700) when missing. */
+        dir: z.string().min(1),
+        /** Also record keystrokes as "i" events. Off by default: keystrokes include passwords. */
+        input: z.boolean().default(false),
+        /**
+         * When true, a session whose recording cannot start is refused (503 `recording_unavailable`) and one
+         * whose recording fails ends (4030). The default false lets the session go on, logged and counted.
+         */
+        required: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
     http: z
       .object({
         /** A request whose headers are not complete by then is dropped (slowloris). */
@@ -424,6 +450,14 @@ export const configSchema = z
         });
       }
     });
+    value.targets.forEach((t, i) => {
+      if (t.record && !value.recording)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', i, 'record'],
+          message: 'needs recording.dir to say where recordings go',
+        });
+    });
     if (value.auth.mode === 'none' && !isLoopback(value.listen.host)) {
       ctx.addIssue({
         code: 'custom',
@@ -444,6 +478,7 @@ export type Config = z.infer<typeof configSchema> & {
 export type ConsoleConfig = z.infer<typeof consoleSchema>;
 export type AuthConfig = z.infer<typeof configSchema>['auth'];
 export type JwtAuthConfig = z.infer<typeof jwtAuthSchema>;
+export type RecordingConfig = NonNullable<z.infer<typeof configSchema>['recording']>;
 export type TargetConfig = z.infer<typeof target>;
 export type SshTargetConfig = z.infer<typeof sshTarget>;
 export type LocalTargetConfig = z.infer<typeof localTarget>;

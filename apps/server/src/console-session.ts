@@ -4,7 +4,7 @@
 // when its client ends it on purpose or breaks the protocol, when nobody comes back within the grace, or
 // when the server shuts down.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ExitMessage } from '@termrelay/protocol';
+import { endEntry, type ExitMessage, type SharedMessage } from '@termrelay/protocol';
 import { ResumableSession, type EndCause, type Target } from '@termrelay/relay-core';
 import type { WebSocket } from 'ws';
 import type { AuditEvent, AuditLog } from './audit.js';
@@ -13,9 +13,11 @@ import { closeFor, endCauseName, type TransportCause } from './close-codes.js';
 import type { ConsoleConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { Recorder } from './recorder.js';
 import { ResizeCoalescer } from './resize-coalescer.js';
 import type { RegisteredSession } from './session-registry.js';
 import { WsAttachment, type AttachmentHost } from './ws-attachment.js';
+import { WsWatcher } from './ws-watcher.js';
 
 export interface ConsoleSessionOptions {
   readonly id: string;
@@ -37,6 +39,10 @@ export interface ConsoleSessionOptions {
   /** The address of the client that opened it. */
   readonly clientAddress: string;
   readonly pool: BufferPool;
+  /** The session's recording, started before the session was accepted; absent when it is not recorded. */
+  readonly recorder?: Recorder;
+  /** A recording that fails ends the session (4030) instead of being logged and counted. */
+  readonly recordingRequired?: boolean;
 }
 
 export interface AttachOptions {
@@ -67,6 +73,10 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
   private bytesIn = 0;
   /** The address of the client attached last, for the audit trail. */
   private clientAddress: string;
+  private size: { cols: number; rows: number };
+  /** Digests of the watch keys handed out, with when each stops letting watchers in (ms since epoch). */
+  private readonly shareKeys = new Map<string, number>();
+  private readonly watchers = new Set<WsWatcher>();
 
   constructor(private readonly options: ConsoleSessionOptions) {
     const { config } = options;
@@ -98,9 +108,9 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
         onOutputPause: () => options.metrics.backpressurePauses.inc(),
       },
     });
-    this.resizes = new ResizeCoalescer(config.resizeIntervalMs, (size) =>
-      this.session.resize(size.cols, size.rows),
-    );
+    this.size = { cols: options.cols, rows: options.rows };
+    this.resizes = new ResizeCoalescer(config.resizeIntervalMs, (size) => this.applySize(size));
+    this.record(options.recorder);
     this.session.onReady(() => {
       this.log.info(
         { cols: options.cols, rows: options.rows, principal: options.principalId },
@@ -143,6 +153,7 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
     const cause = this.session.cause;
     if (cause) return this.finish(attachment, cause);
     attachment.attach();
+    if (this.watchers.size > 0) this.tellWatcherCount();
   }
 
   /** Whether `token` is this session's current resume token (constant time; a used token never matches). */
@@ -157,6 +168,41 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
     return this.session.log.end;
   }
 
+  /** Whether `key` is a watch key of this session that still lets watchers in. */
+  keyMatches(key: string): boolean {
+    if (key.length === 0 || key.length > 256) return false;
+    const expires = this.shareKeys.get(digest(key).toString('hex'));
+    return expires !== undefined && expires > Date.now();
+  }
+
+  /** How many watchers are attached now. */
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  /** Adds a read-only watcher (the key was checked before the upgrade). */
+  watch(ws: WebSocket, clientAddress: string): void {
+    const watcher = new WsWatcher(ws, this.session, {
+      config: this.options.config,
+      logger: this.log,
+      ...this.size,
+    });
+    if (this.session.state === 'ended') return watcher.close(1000, 'The console was closed');
+    this.watchers.add(watcher);
+    this.options.metrics.watchers.inc();
+    this.log.info({ client: clientAddress, watchers: this.watchers.size }, 'watcher attach');
+    void watcher.closed.then(() => {
+      if (!this.watchers.delete(watcher)) return;
+      this.options.metrics.watchers.dec();
+      this.log.info({ watchers: this.watchers.size }, 'watcher detach');
+      this.tellWatcherCount();
+    });
+    const begin = () => watcher.start();
+    if (this.session.state === 'open') begin();
+    else this.session.onReady(begin);
+    this.tellWatcherCount();
+  }
+
   // AttachmentHost
   nextResumeToken(): string {
     const token = randomBytes(18).toString('base64url');
@@ -166,6 +212,32 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
 
   resize(cols: number, rows: number): void {
     if (this.session.state === 'open') this.resizes.update({ cols, rows });
+  }
+
+  share(): SharedMessage | undefined {
+    const { shareTtlMs, maxWatchers } = this.options.config;
+    if (maxWatchers === 0) return undefined;
+    const key = randomBytes(18).toString('base64url');
+    const expires = Date.now() + shareTtlMs;
+    this.shareKeys.set(digest(key).toString('hex'), expires);
+    this.log.info({ expiresAt: new Date(expires).toISOString() }, 'session shared');
+    return {
+      type: 'shared',
+      url: `/watch?session=${encodeURIComponent(this.id)}&key=${key}`,
+      expiresAt: new Date(expires).toISOString(),
+    };
+  }
+
+  unshare(): void {
+    this.shareKeys.clear();
+    for (const watcher of this.watchers) watcher.close(1000, 'The owner stopped sharing this console');
+    this.log.info({}, 'session unshared');
+  }
+
+  countInput(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    this.options.metrics.bytesIn.inc(chunk.length);
+    this.options.recorder?.input(chunk);
   }
 
   endFor(cause: TransportCause): void {
@@ -192,11 +264,6 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
     );
   }
 
-  countInput(bytes: number): void {
-    this.bytesIn += bytes;
-    this.options.metrics.bytesIn.inc(bytes);
-  }
-
   // RegisteredSession
   shutdown(): void {
     this.endFor('server-shutdown');
@@ -213,6 +280,29 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
       bytesOut: this.session.log.end,
       ...extra,
     });
+  }
+
+  private applySize(size: { cols: number; rows: number }): void {
+    this.session.resize(size.cols, size.rows);
+    if (size.cols === this.size.cols && size.rows === this.size.rows) return;
+    this.size = { ...size };
+    this.options.recorder?.resize(size.cols, size.rows);
+    for (const watcher of this.watchers) watcher.resize(size.cols, size.rows);
+  }
+
+  private record(recorder: Recorder | undefined): void {
+    if (!recorder) return;
+    const { metrics } = this.options;
+    this.session.onOutput((chunk) => recorder.output(chunk));
+    recorder.onError((error) => {
+      metrics.recordingErrors.inc();
+      this.log.error({ err: error.message, required: !!this.options.recordingRequired }, 'recording failed');
+      if (this.options.recordingRequired) this.endFor('recording-failed');
+    });
+  }
+
+  private tellWatcherCount(): void {
+    this.attachment?.notify({ type: 'watchers', count: this.watchers.size });
   }
 
   private setDetached(detached: boolean): void {
@@ -245,10 +335,24 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
     this.audit('end', { cause: name, durationMs: Date.now() - this.startedAt });
     const attachment = this.attachment;
     this.attachment = undefined;
+    this.finishWatchers(cause);
+    const recording = this.options.recorder?.close();
     if (attachment) {
       this.finish(attachment, cause);
       await attachment.closed;
     }
+    await recording;
+  }
+
+  /** Watchers end with the session, with its close code. */
+  private finishWatchers(cause: EndCause): void {
+    const name = endCauseName(cause, this.transportCause);
+    const { reason } = closeFor(name, this.options.config, cause);
+    const exit: ExitMessage | undefined =
+      cause.kind === 'exit'
+        ? { type: 'exit', code: cause.exitCode ?? null, signal: cause.exitSignal ?? null }
+        : undefined;
+    for (const watcher of this.watchers) watcher.finish(endEntry(name).code ?? 1000, reason, exit);
   }
 
   private finish(attachment: WsAttachment, cause: EndCause): void {

@@ -14,6 +14,8 @@ export interface Metrics {
   readonly backpressurePauses: Counter;
   readonly controlIgnored: Counter<'reason'>;
   readonly upgradesRefused: Counter<'code'>;
+  readonly recordingErrors: Counter;
+  readonly watchers: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -80,6 +82,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'termrelay_upgrades_refused_total',
       help: 'Console requests refused before the WebSocket handshake',
       labelNames: ['code'],
+      registers,
+    }),
+    recordingErrors: new Counter({
+      name: 'termrelay_recording_errors_total',
+      help: 'Recordings that could not start or stopped for a disk error',
+      registers,
+    }),
+    watchers: new Gauge({
+      name: 'termrelay_watchers',
+      help: 'Read-only watchers attached to sessions now',
       registers,
     }),
   };

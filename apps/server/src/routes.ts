@@ -1,7 +1,7 @@
 // The plain HTTP routes: health for balancers, metrics for Prometheus, the token exchange that puts a
 // static token into an HttpOnly cookie, the target list, the console URL's plain-GET mirror (so a browser
 // can read why an upgrade was refused), and the web app. Every refusal is a JSON error body.
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -11,6 +11,7 @@ import type { ProxyTrust } from './client-address.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { listRecordings, readRecordingInfo, recordingPath } from './recording-store.js';
 import { publicTargets, type TargetRegistry } from './targets.js';
 import {
   checkOrigin,
@@ -117,12 +118,52 @@ export function apiRoutes(ctx: RouteContext): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.json(publicTargets(visibleTargets(auth.principal, config.targets)));
   });
-  // The same checks as the upgrade, answered over plain HTTP so a browser can read why it was refused.
-  router.get(['/api/targets/:id/console', '/api/sessions/:id/console'], async (req, res) => {
-    const decision = await decideConsoleRequest(req, { ...decideOptions, sameOriginFallback: true });
-    if (!decision.ok) return sendError(res, decision.refusal);
-    sendError(res, { status: 426, code: 'upgrade_required', message: 'open this URL as a WebSocket' });
+  // Recordings: a principal sees only its own, except under auth "none" where everyone is the same nobody.
+  const recordingsDir = config.recording?.dir;
+  const NO_RECORDING: Refusal = { status: 404, code: 'recording_not_found', message: 'no such recording' };
+  router.get('/api/recordings', async (req, res) => {
+    const auth = await ctx.authenticate(req);
+    if (!auth.ok) return sendError(res, UNAUTHORIZED);
+    const all = recordingsDir ? await listRecordings(recordingsDir) : [];
+    const { principal } = auth;
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(
+      all
+        .filter((r) => !principal.authenticated || r.principal === principal.id)
+        .map(({ session, target, started, duration, bytes }) => ({
+          session,
+          target,
+          started,
+          duration,
+          bytes,
+        })),
+    );
   });
+  router.get('/api/recordings/:session', async (req, res) => {
+    const auth = await ctx.authenticate(req);
+    if (!auth.ok) return sendError(res, UNAUTHORIZED);
+    const id = req.params.session;
+    // The id becomes a file name only once it is known to be a session id (no dots but the one, no slashes).
+    const path = recordingsDir ? recordingPath(recordingsDir, id) : undefined;
+    const info = path && recordingsDir ? await readRecordingInfo(recordingsDir, id) : undefined;
+    if (!path || !info || (auth.principal.authenticated && info.principal !== auth.principal.id))
+      return sendError(res, NO_RECORDING);
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('application/x-asciicast');
+    const stream = createReadStream(path);
+    stream.on('error', () => (res.headersSent ? res.destroy() : sendError(res, NO_RECORDING)));
+    stream.pipe(res);
+  });
+
+  // The same checks as the upgrade, answered over plain HTTP so a browser can read why it was refused.
+  router.get(
+    ['/api/targets/:id/console', '/api/sessions/:id/console', '/api/sessions/:id/watch'],
+    async (req, res) => {
+      const decision = await decideConsoleRequest(req, { ...decideOptions, sameOriginFallback: true });
+      if (!decision.ok) return sendError(res, decision.refusal);
+      sendError(res, { status: 426, code: 'upgrade_required', message: 'open this URL as a WebSocket' });
+    },
+  );
   router.use('/api', (_req, res) =>
     sendError(res, { status: 404, code: 'not_found', message: 'no such endpoint' }),
   );
@@ -132,7 +173,15 @@ export function apiRoutes(ctx: RouteContext): Router {
 export function webRoutes(webRoot: string): Router {
   const router = express.Router();
   if (existsSync(join(webRoot, 'index.html'))) {
-    router.use(express.static(webRoot, { index: 'index.html', maxAge: '1h', setHeaders: noCacheForIndex }));
+    router.use(
+      express.static(webRoot, {
+        index: 'index.html',
+        // /watch and /recordings are watch.html and recordings.html.
+        extensions: ['html'],
+        maxAge: '1h',
+        setHeaders: noCacheForIndex,
+      }),
+    );
   } else {
     router.get('/', (_req, res) => {
       res
@@ -146,5 +195,5 @@ export function webRoutes(webRoot: string): Router {
 }
 
 function noCacheForIndex(res: Response, path: string): void {
-  if (path.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
+  if (path.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
 }

@@ -19,6 +19,11 @@ import { newSessionId } from './session-id.js';
 import type { TargetRegistry } from './targets.js';
 import { decideConsoleRequest, RESUME_PATH, writeRefusal, type Refusal } from './upgrade.js';
 import { ConsoleSession } from './console-session.js';
+import { Recorder } from './recorder.js';
+import { ensureRecordingDir, recordingPath } from './recording-store.js';
+import type { ResolvedTarget } from './targets.js';
+import type { Principal } from './auth.js';
+import { unlink } from 'node:fs/promises';
 
 export interface UpgradeContext {
   readonly config: Config;
@@ -93,6 +98,11 @@ export function createUpgradeHandler(ctx: UpgradeContext): UpgradeHandler {
         return refuse(decision.refusal);
       }
       const request = decision.request;
+      if (request.kind === 'watch') {
+        const { session } = request;
+        wss.handleUpgrade(req, socket, head, (ws) => session.watch(ws, clientAddress));
+        return;
+      }
       if (request.kind === 'resume') {
         const { session, token, offset, cols, rows, flowAck } = request;
         wss.handleUpgrade(req, socket, head, (ws) => {
@@ -111,31 +121,90 @@ export function createUpgradeHandler(ctx: UpgradeContext): UpgradeHandler {
       const clientKey = principal.authenticated ? principal.id : `address:${clientAddress}`;
       const limited = ctx.sessions.admit(clientKey);
       if (limited) return refuse(limited);
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        const { id } = target.config;
-        const credentials = ctx.wrapCredentials
-          ? ctx.wrapCredentials(target.relay.credentials, id)
-          : target.relay.credentials;
-        const session = new ConsoleSession({
-          id: newSessionId(config.nodeId),
-          targetId: id,
-          target: { ...target.relay, credentials },
-          env: target.env,
-          cols,
-          rows,
-          principalId: principal.id,
-          clientKey,
-          config: config.console,
-          metrics,
-          logger,
-          audit: ctx.audit,
-          clientAddress,
-          pool: ctx.pool,
-        });
-        ctx.sessions.add(session);
-        session.attach(ws, { from: 0, flowAck, clientAddress });
+      const sessionId = newSessionId(config.nodeId);
+      void startRecording(sessionId, target, principal, cols, rows).then((recorder) => {
+        if (recorder === 'refused') {
+          return refuse({
+            status: 503,
+            code: 'recording_unavailable',
+            message: 'this console must be recorded, and the recording cannot start',
+          });
+        }
+        if (socket.destroyed) return void abandon(recorder);
+        accept(sessionId, recorder);
       });
+      const accept = (sessionId: string, recorder: Recorder | undefined) =>
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const { id } = target.config;
+          const credentials = ctx.wrapCredentials
+            ? ctx.wrapCredentials(target.relay.credentials, id)
+            : target.relay.credentials;
+          const session = new ConsoleSession({
+            id: sessionId,
+            targetId: id,
+            target: { ...target.relay, credentials },
+            env: target.env,
+            cols,
+            rows,
+            principalId: principal.id,
+            clientKey,
+            config: config.console,
+            metrics,
+            logger,
+            audit: ctx.audit,
+            clientAddress,
+            pool: ctx.pool,
+            ...(recorder ? { recorder, recordingRequired: config.recording?.required ?? false } : {}),
+          });
+          ctx.sessions.add(session);
+          session.attach(ws, { from: 0, flowAck, clientAddress });
+        });
     });
+  }
+
+  /**
+   * Opens the session's recording when its target is recorded. A failure is logged and counted; it refuses
+   * the session only when recording is required.
+   */
+  async function startRecording(
+    sessionId: string,
+    target: ResolvedTarget,
+    principal: Principal,
+    cols: number,
+    rows: number,
+  ): Promise<Recorder | undefined | 'refused'> {
+    const recording = config.recording;
+    if (!recording || target.config.record === false) return undefined;
+    const path = recordingPath(recording.dir, sessionId);
+    try {
+      if (!path) throw new Error(`not a session id: ${sessionId}`);
+      await ensureRecordingDir(recording.dir);
+      return await Recorder.open({
+        path,
+        cols,
+        rows,
+        title: target.config.label,
+        session: sessionId,
+        target: target.config.id,
+        principal: principal.id,
+        input: recording.input,
+      });
+    } catch (error) {
+      metrics.recordingErrors.inc();
+      logger.error(
+        { session: sessionId, err: (error as Error).message, required: recording.required },
+        'recording cannot start',
+      );
+      return recording.required ? 'refused' : undefined;
+    }
+  }
+
+  /** A recording opened for a client that left before the handshake: nothing to keep. */
+  async function abandon(recorder: Recorder | undefined): Promise<void> {
+    if (!recorder) return;
+    await recorder.close();
+    const path = recordingPath(config.recording?.dir ?? '', recorder.session);
+    if (path) await unlink(path).catch(() => {});
   }
 
   return { handle, close: () => wss.close() };

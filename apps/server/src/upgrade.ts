@@ -11,6 +11,7 @@ import type { ResolvedTarget, TargetRegistry } from './targets.js';
 
 export const CONSOLE_PATH = /^\/api\/targets\/([^/]+)\/console$/;
 export const RESUME_PATH = /^\/api\/sessions\/([^/]+)\/console$/;
+export const WATCH_PATH = /^\/api\/sessions\/([^/]+)\/watch$/;
 const MAX_URL_LENGTH = 4096;
 
 /** A new console on a target. */
@@ -29,6 +30,10 @@ export interface ResumableCandidate {
   tokenMatches(token: string): boolean;
   /** The output offset a resume may ask for at most. */
   readonly outputEnd: number;
+  /** Whether `key` is a watch key of the session that still lets watchers in. */
+  keyMatches(key: string): boolean;
+  /** Watchers attached now. */
+  readonly watcherCount: number;
 }
 
 /** A resume of a held session from an output offset. */
@@ -43,6 +48,14 @@ export interface ResumeRequest<S extends ResumableCandidate = ResumableCandidate
   readonly flowAck: boolean;
 }
 
+/** A read-only watcher of a shared session. */
+export interface WatchRequest<S extends ResumableCandidate = ResumableCandidate> {
+  readonly kind: 'watch';
+  readonly principal: Principal;
+  readonly session: S;
+  readonly key: string;
+}
+
 export interface Refusal {
   readonly status: number;
   readonly code: HttpErrorCode;
@@ -50,7 +63,7 @@ export interface Refusal {
 }
 
 export type Decision<S extends ResumableCandidate = ResumableCandidate> =
-  | { readonly ok: true; readonly request: ConsoleRequest | ResumeRequest<S> }
+  | { readonly ok: true; readonly request: ConsoleRequest | ResumeRequest<S> | WatchRequest<S> }
   | { readonly ok: false; readonly refusal: Refusal };
 
 const refuse = (status: number, code: HttpErrorCode, message: string): { ok: false; refusal: Refusal } => ({
@@ -102,7 +115,8 @@ export function checkOrigin(req: IncomingMessage, options: DecideOptions): Refus
  * Decides a console request: a new console (`/api/targets/:id/console`) or a resume
  * (`/api/sessions/:session/console?resume=T&offset=N`). Order matters: nothing about targets or sessions
  * is revealed before Origin and auth pass. A resume checks, in order: session (404), token and principal
- * (403), offset (400), size (400).
+ * (403), offset (400), size (400). A watch (`/api/sessions/:session/watch?key=K`) checks session (404),
+ * key (403 watch_denied) and the number of watchers (503).
  */
 export async function decideConsoleRequest<S extends ResumableCandidate>(
   req: IncomingMessage,
@@ -118,7 +132,8 @@ export async function decideConsoleRequest<S extends ResumableCandidate>(
   }
   const match = CONSOLE_PATH.exec(url.pathname);
   const resume = match ? undefined : RESUME_PATH.exec(url.pathname);
-  if (!match && !resume) return refuse(404, 'not_found', 'no such endpoint');
+  const watch = match || resume ? undefined : WATCH_PATH.exec(url.pathname);
+  if (!match && !resume && !watch) return refuse(404, 'not_found', 'no such endpoint');
 
   const originRefusal = checkOrigin(req, options);
   if (originRefusal) return { ok: false, refusal: originRefusal };
@@ -126,7 +141,17 @@ export async function decideConsoleRequest<S extends ResumableCandidate>(
   if (!auth.ok) return refuse(401, 'unauthorized', auth.message);
   const principal = auth.principal;
 
-  const id = decodeSegment((match ?? resume)?.[1]);
+  const id = decodeSegment((match ?? resume ?? watch)?.[1]);
+  if (watch) {
+    const session = id === undefined ? undefined : options.sessions?.get(id);
+    if (!session) return refuse(404, 'session_not_found', 'no such session: it ended, expired or never was');
+    const key = url.searchParams.get('key') ?? '';
+    if (!session.keyMatches(key))
+      return refuse(403, 'watch_denied', 'this watch link was revoked, expired or never was');
+    if (session.watcherCount >= options.config.console.maxWatchers)
+      return refuse(503, 'too_many_watchers', 'this console has as many watchers as it may');
+    return { ok: true, request: { kind: 'watch', principal, session, key } };
+  }
   if (resume) {
     const session = id === undefined ? undefined : options.sessions?.get(id);
     if (!session) return refuse(404, 'session_not_found', 'no such session: it ended, expired or never was');

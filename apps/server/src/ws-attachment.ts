@@ -10,6 +10,8 @@ import {
   type EndCauseName,
   type ExitMessage,
   type ReadyMessage,
+  type ServerControlMessage,
+  type SharedMessage,
 } from '@termrelay/protocol';
 import {
   DisposableStore,
@@ -42,8 +44,12 @@ export interface AttachmentHost {
    * `everReady` is false when the client never got its ready (and so no resume token).
    */
   lost(attachment: WsAttachment, cause: TransportCause | undefined, everReady: boolean): void;
-  /** Counts input bytes for logs and metrics. */
-  countInput(bytes: number): void;
+  /** Counts (and records) input for logs and metrics. */
+  countInput(chunk: Buffer): void;
+  /** Makes a watch link; undefined when sharing is off. */
+  share(): SharedMessage | undefined;
+  /** Revokes every watch link and closes the watchers. */
+  unshare(): void;
 }
 
 export interface AttachmentOptions {
@@ -214,7 +220,7 @@ export class WsAttachment implements SessionClient {
     if (isBinary) {
       if (!this.attached || buffer.length === 0) return;
       this.batcher.noteInput();
-      this.host.countInput(buffer.length);
+      this.host.countInput(buffer);
       if (!this.host.session.write(this, buffer)) this.ws.pause();
       return;
     }
@@ -235,6 +241,12 @@ export class WsAttachment implements SessionClient {
       this.host.resize(message.cols, message.rows);
     } else if (message.type === 'close') {
       this.host.endFor('closed');
+    } else if (message.type === 'share') {
+      const shared = this.host.share();
+      if (shared) this.sendControl(shared);
+      else this.options.metrics.controlIgnored.inc({ reason: 'sharing-off' });
+    } else if (message.type === 'unshare') {
+      this.host.unshare();
     } else if (this.gate.acks) {
       this.gate.onAck(message.bytes);
       this.host.session.confirm(this.base + this.gate.acked);
@@ -242,6 +254,11 @@ export class WsAttachment implements SessionClient {
     } else {
       this.options.metrics.controlIgnored.inc({ reason: 'ack-without-flow' });
     }
+  }
+
+  /** Sends a control message to the client, when it is attached. */
+  notify(message: ServerControlMessage): void {
+    if (this.attached && !this.closing) this.sendControl(message);
   }
 
   private breakProtocol(cause: TransportCause): void {

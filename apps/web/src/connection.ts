@@ -8,6 +8,7 @@ import {
   type ClientControlMessage,
   type ExitMessage,
   type ReadyMessage,
+  type ServerControlMessage,
 } from '@termrelay/protocol';
 import type { IDisposable } from '@xterm/xterm';
 import type { Size } from './resize.js';
@@ -28,6 +29,8 @@ export interface ConnectionHandlers {
   onReset(): void;
   onOutput(bytes: Uint8Array): void;
   onClose(close: ConnectionClose): void;
+  /** Every other server control message (sharing). */
+  onControl?(message: ServerControlMessage): void;
 }
 
 /** Where the page resumes a session: its id and the token from the last `ready`. */
@@ -129,5 +132,6 @@ export class Connection implements IDisposable {
     if (message?.type === 'ready') this.handlers.onReady(message);
     else if (message?.type === 'reset') this.handlers.onReset();
     else if (message?.type === 'exit') this.exit = message;
+    else if (message) this.handlers.onControl?.(message);
   }
 }

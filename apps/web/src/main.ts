@@ -11,6 +11,7 @@ import { SessionStore } from './session-store.js';
 import { exchangeToken, signIn, takeTokenFromUrl } from './sign-in.js';
 import { Snapshotter } from './snapshot.js';
 import { chooseStart, urlNamingTarget, type TargetInfo } from './target-choice.js';
+import { createShareControl } from './share.js';
 import { createTerminal } from './terminal.js';
 import { takeTicketFromUrl, ticketHeaders, withTicket } from './ticket.js';
 import './style.css';
@@ -34,6 +35,7 @@ const signInInput = document.getElementById('signin-token') as HTMLInputElement;
 const signInHint = document.getElementById('signin-hint') as HTMLElement;
 const console_ = createTerminal(document.getElementById('terminal') as HTMLElement);
 const snapshots = new Snapshotter(console_.term);
+const share = createShareControl(bar, (message) => session?.sendControl(message));
 
 let session: ResumableConsole | undefined;
 let current: TargetInfo | undefined;
@@ -89,9 +91,11 @@ function connect(target: TargetInfo): void {
     fit: () => console_.fit(),
     decorateUrl: (url) => withTicket(url, ticket),
     flowAck,
+    onControl: (message) => share.onControl(message),
     onState: (state, message) => {
       if (opened !== session) return;
       setState(state, message);
+      if (state === 'ended') share.reset();
       if (state === 'connected') term.focus();
       if (state === 'ended') reconnectButton.focus();
     },

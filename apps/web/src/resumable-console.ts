@@ -4,7 +4,7 @@
 // a drop (1006, or a socket that could not even open) reconnects by itself with backoff until the
 // server says the session is gone. Ends with a cause stay ended. It owns its sockets, timers and
 // subscriptions and releases them on dispose; the header and buttons are the page's (main.ts).
-import type { ReadyMessage } from '@termrelay/protocol';
+import type { ClientControlMessage, ReadyMessage, ServerControlMessage } from '@termrelay/protocol';
 import type { IDisposable, Terminal } from '@xterm/xterm';
 import {
   Connection,
@@ -45,6 +45,8 @@ export interface ResumableConsoleOptions {
   /** Input kept for re-sending. The default is 1 MiB (see input-journal.ts). */
   readonly journal?: InputJournalOptions;
   onState(state: ConsoleState, message?: string): void;
+  /** Server control messages the console does not handle itself (sharing). */
+  onControl?(message: ServerControlMessage): void;
 }
 
 export class ResumableConsole implements IDisposable {
@@ -154,6 +156,11 @@ export class ResumableConsole implements IDisposable {
     for (const d of this.subscriptions.splice(0)) d.dispose();
   }
 
+  /** Sends a control message on the socket attached now (dropped while reconnecting). */
+  sendControl(message: ClientControlMessage): void {
+    this.connection?.sendControl(message);
+  }
+
   private open(): void {
     if (this.isOver) return;
     const { location, target, flowAck } = this.options;
@@ -167,6 +174,7 @@ export class ResumableConsole implements IDisposable {
       onReset: () => this.term.write('\x1bc' + GAP_LINE),
       onOutput: (bytes) => this.onOutput(bytes),
       onClose: (close) => void this.onClose(connection, close),
+      onControl: (message) => this.options.onControl?.(message),
     });
     this.connection = connection;
     const ack = flowAck

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseClientControl, parseServerControl } from './control.js';
+import { parseClientControl, parseServerControl, parseWatchControl } from './control.js';
 
 describe('parseClientControl', () => {
   it('accepts resize and ack messages in range', () => {
@@ -10,6 +10,8 @@ describe('parseClientControl', () => {
     });
     expect(parseClientControl('{"type":"ack","bytes":65536}')).toEqual({ type: 'ack', bytes: 65536 });
     expect(parseClientControl('{"type":"close"}')).toEqual({ type: 'close' });
+    expect(parseClientControl('{"type":"share"}')).toEqual({ type: 'share' });
+    expect(parseClientControl('{"type":"unshare"}')).toEqual({ type: 'unshare' });
   });
 
   it.each([
@@ -52,5 +54,41 @@ describe('parseServerControl', () => {
     expect(parseServerControl('{"type":"reset"}')).toEqual({ type: 'reset' });
     expect(parseServerControl('nope')).toBeUndefined();
     expect(parseServerControl('null')).toBeUndefined();
+  });
+});
+
+describe('parseServerControl for sharing', () => {
+  it('reads shared and watchers messages', () => {
+    const shared = { type: 'shared', url: '/watch?session=n.x&key=k', expiresAt: '2030-01-01T00:00:00.000Z' };
+    expect(parseServerControl(JSON.stringify(shared))).toEqual(shared);
+    expect(parseServerControl('{"type":"shared","url":1}')).toBeUndefined();
+    expect(parseServerControl('{"type":"watchers","count":2}')).toEqual({ type: 'watchers', count: 2 });
+    expect(parseServerControl('{"type":"watchers","count":-1}')).toBeUndefined();
+  });
+});
+
+describe('parseWatchControl', () => {
+  it('reads a read-only ready, sizes, resets and exits, and nothing else', () => {
+    expect(parseWatchControl('{"type":"ready","readonly":true,"cols":80,"rows":24}')).toEqual({
+      type: 'ready',
+      readonly: true,
+      cols: 80,
+      rows: 24,
+    });
+    expect(parseWatchControl('{"type":"ready","cols":80,"rows":24}')).toBeUndefined();
+    expect(parseWatchControl('{"type":"size","cols":100,"rows":30}')).toEqual({
+      type: 'size',
+      cols: 100,
+      rows: 30,
+    });
+    expect(parseWatchControl('{"type":"size","cols":0,"rows":30}')).toBeUndefined();
+    expect(parseWatchControl('{"type":"reset"}')).toEqual({ type: 'reset' });
+    expect(parseWatchControl('{"type":"exit","code":0,"signal":null}')).toEqual({
+      type: 'exit',
+      code: 0,
+      signal: null,
+    });
+    expect(parseWatchControl('{"type":"shared"}')).toBeUndefined();
+    expect(parseWatchControl('nope')).toBeUndefined();
   });
 });

@@ -19,7 +19,17 @@ export interface CloseMessage {
   readonly type: 'close';
 }
 
-export type ClientControlMessage = ResizeMessage | AckMessage | CloseMessage;
+/** Client → server (the owner): make a read-only watch link; the server answers with `shared`. */
+export interface ShareMessage {
+  readonly type: 'share';
+}
+
+/** Client → server (the owner): revoke every watch link of the session and close its watchers. */
+export interface UnshareMessage {
+  readonly type: 'unshare';
+}
+
+export type ClientControlMessage = ResizeMessage | AckMessage | CloseMessage | ShareMessage | UnshareMessage;
 
 /** Server → client: the shell is open (a new session), or this connection is attached (a resume). */
 export interface ReadyMessage {
@@ -46,7 +56,39 @@ export interface ExitMessage {
   readonly signal: string | null;
 }
 
-export type ServerControlMessage = ReadyMessage | ExitMessage | ResetMessage;
+/** Server → owner: a watch link (path and query, relative to the page's origin) and when it stops opening. */
+export interface SharedMessage {
+  readonly type: 'shared';
+  readonly url: string;
+  /** ISO 8601 UTC. Watchers already in stay until unshare or the session's end. */
+  readonly expiresAt: string;
+}
+
+/** Server → owner: how many read-only watchers the session has now. */
+export interface WatchersMessage {
+  readonly type: 'watchers';
+  readonly count: number;
+}
+
+export type ServerControlMessage =
+  ReadyMessage | ExitMessage | ResetMessage | SharedMessage | WatchersMessage;
+
+/** Server → watcher: attached read-only; the owner's terminal is this size. */
+export interface WatchReadyMessage {
+  readonly type: 'ready';
+  readonly readonly: true;
+  readonly cols: number;
+  readonly rows: number;
+}
+
+/** Server → watcher: the owner's terminal changed size. */
+export interface SizeMessage {
+  readonly type: 'size';
+  readonly cols: number;
+  readonly rows: number;
+}
+
+export type WatchControlMessage = WatchReadyMessage | SizeMessage | ResetMessage | ExitMessage;
 
 /** The largest cols or rows the console accepts, on the URL and in resize messages. */
 export const MAX_DIMENSION = 1000;
@@ -96,6 +138,10 @@ export function parseClientControl(text: string): ClientControlMessage | { reado
     }
     case 'close':
       return { type: 'close' };
+    case 'share':
+      return { type: 'share' };
+    case 'unshare':
+      return { type: 'unshare' };
     default:
       return { ignored: 'unknown-type' };
   }
@@ -127,14 +173,49 @@ export function parseServerControl(text: string): ServerControlMessage | undefin
     return { type: 'ready', session, resume, offset, inputOffset };
   }
   if (type === 'reset') return { type: 'reset' };
-  if (field('type') === 'exit') {
-    const code = field('code');
-    const signal = field('signal');
-    return {
-      type: 'exit',
-      code: typeof code === 'number' ? code : null,
-      signal: typeof signal === 'string' ? signal : null,
-    };
+  if (type === 'exit') return exitOf(field);
+  if (type === 'shared') {
+    const url = field('url');
+    const expiresAt = field('expiresAt');
+    if (typeof url !== 'string' || typeof expiresAt !== 'string') return undefined;
+    return { type: 'shared', url, expiresAt };
+  }
+  if (type === 'watchers') {
+    const count = field('count');
+    return isOffset(count) ? { type: 'watchers', count } : undefined;
   }
   return undefined;
+}
+
+/** Parses a server text frame on a watch connection; unknown messages come back as undefined. */
+export function parseWatchControl(text: string): WatchControlMessage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const field = fieldsOf(value as Record<string, unknown>);
+  const type = field('type');
+  if (type === 'ready' || type === 'size') {
+    const cols = field('cols');
+    const rows = field('rows');
+    if (!isDimension(cols) || !isDimension(rows)) return undefined;
+    if (type === 'size') return { type, cols, rows };
+    return field('readonly') === true ? { type, readonly: true, cols, rows } : undefined;
+  }
+  if (type === 'reset') return { type: 'reset' };
+  if (type === 'exit') return exitOf(field);
+  return undefined;
+}
+
+function exitOf(field: (key: string) => unknown): ExitMessage {
+  const code = field('code');
+  const signal = field('signal');
+  return {
+    type: 'exit',
+    code: typeof code === 'number' ? code : null,
+    signal: typeof signal === 'string' ? signal : null,
+  };
 }

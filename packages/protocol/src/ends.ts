@@ -33,6 +33,11 @@ export const ENDS = [
     words: "The relay's key for this host could not be read — tell the operator",
   },
   { cause: 'taken-over', code: 4020, words: 'The console was opened elsewhere' },
+  {
+    cause: 'recording-failed',
+    code: 4030,
+    words: 'The session could not be recorded, and recording is required',
+  },
   { cause: 'detached-timeout', code: null, words: 'Nobody reconnected to the session in time' },
 ] as const satisfies readonly { cause: string; code: number | null; words: string }[];
 
@@ -57,6 +62,7 @@ export const CloseCode = {
   TargetLost: 4013,
   CredentialsUnavailable: 4014,
   TakenOver: 4020,
+  RecordingFailed: 4030,
 } as const;
 
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];

@@ -49,6 +49,7 @@ export class ResumableSession implements Disposable {
   private readonly readAheadBytes: number;
   private readonly inputDrain = new Emitter<void>();
   private readonly detachedEmitter = new Emitter<boolean>();
+  private readonly outputEmitter = new Emitter<Buffer>();
   private current: SessionClient | undefined;
   /** How far the attached client has taken output from the log. */
   private taken = 0;
@@ -66,6 +67,11 @@ export class ResumableSession implements Disposable {
   readonly onInputDrain = this.inputDrain.event;
   /** Fires with true when the last client left, false when one attached. */
   readonly onDetachedChange = this.detachedEmitter.event;
+  /**
+   * Fires with each output chunk as it is appended to the log (for recorders and watchers). Listeners must
+   * be cheap and must not keep the session waiting: they never hold output back.
+   */
+  readonly onOutput = this.outputEmitter.event;
 
   constructor(options: ResumableSessionOptions) {
     const bufferBytes = options.resumeBufferBytes ?? DEFAULT_RESUME.resumeBufferBytes;
@@ -87,6 +93,7 @@ export class ResumableSession implements Disposable {
         // Holding the callback is the backpressure: relay-core's pump stops reading the SSH channel.
         if (this.mustHold()) this.heldWrite = callback;
         else callback();
+        this.outputEmitter.fire(chunk);
         this.current?.onOutput();
       },
     });
@@ -224,5 +231,6 @@ export class ResumableSession implements Disposable {
     this.stream.destroy();
     this.inputDrain.dispose();
     this.detachedEmitter.dispose();
+    this.outputEmitter.dispose();
   }
 }
