@@ -87,20 +87,31 @@ export class WsWatcher {
     if (this.closing) return;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    if (this.tooFarBehind()) this.drop();
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        this.flush();
-      });
+    // Keep only the newest output up to the bound: what falls off the front is skipped.
+    while (this.pendingBytes > this.options.config.outputBufferBytes && this.pending.length > 1) {
+      const oldest = this.pending.shift() as Buffer;
+      this.pendingBytes -= oldest.length;
+      this.behind = true;
     }
+    this.scheduleFlush();
   }
 
-  /** Sends what is queued as one frame, unless the socket is too far behind: then it is dropped. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /**
+   * Sends what is queued as one frame once the socket has room; while it has none, output keeps queueing
+   * (newest kept, see push) and goes out when a write completes, after a reset if some was skipped.
+   */
   private flush(): void {
     if (this.closing || this.pendingBytes === 0) return;
-    if (this.tooFarBehind()) return this.drop();
+    if (this.ws.bufferedAmount > this.options.config.outputBufferBytes) return;
     if (this.behind) {
       this.behind = false;
       this.sendControl({ type: 'reset' });
@@ -108,17 +119,11 @@ export class WsWatcher {
     const frame = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
-    this.ws.send(frame, { binary: true });
-  }
-
-  private tooFarBehind(): boolean {
-    return this.pendingBytes + this.ws.bufferedAmount > this.options.config.outputBufferBytes;
-  }
-
-  private drop(): void {
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.behind = true;
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    // A completed write may have made room for what queued meanwhile.
+    this.ws.send(frame, { binary: true }, () => {
+      if (this.pendingBytes > 0) this.scheduleFlush();
+    });
   }
 
   private probe(): void {
