@@ -219,4 +219,29 @@ describe('resume', () => {
     back.ws.close();
     await back.closed;
   });
+
+  it('survives a client that stalls under a flood and then vanishes: the session waits, the server serves on', async () => {
+    const stalled = ConsoleClient.open(server.consoleUrl());
+    await stalled.ready();
+    const socket = (stalled.ws as unknown as { _socket: { pause(): void } })._socket;
+    stalled.type('cat /dev/zero\n');
+    await stalled.waitFor(/\0{1000}/);
+    socket.pause();
+    await new Promise((r) => setTimeout(r, 500));
+    stalled.ws.terminate();
+    await new Promise((r) => setTimeout(r, 500));
+    const health = await fetch(`${server.httpUrl}/healthz`);
+    expect(health.status).toBe(200);
+    const other = open();
+    await other.ready();
+    await other.echoes('alive');
+    other.ws.close();
+    await other.closed;
+    const back = ConsoleClient.open(server.resumeUrl(stalled.lastReady, stalled.outputOffset));
+    await back.ready();
+    back.type('\x03');
+    await back.echoes('back');
+    back.control({ type: 'close' });
+    await back.closed;
+  });
 });

@@ -76,6 +76,8 @@ export class WsAttachment implements SessionClient {
   private everReady = false;
   private pongSeen = true;
   private closing = false;
+  /** Set while pump() runs: a write callback inside it must not re-enter it. */
+  private pumping = false;
   /** Set when the client broke the protocol (ws reports it before the close). */
   private violation: TransportCause | undefined;
   private resolveClosed!: () => void;
@@ -98,7 +100,8 @@ export class WsAttachment implements SessionClient {
       config,
       {
         send: (frame, done) => {
-          if (ws.readyState !== ws.OPEN) return done();
+          // Never call back synchronously: a write that completes inside pump() would re-enter it.
+          if (ws.readyState !== ws.OPEN) return void setImmediate(done);
           ws.send(frame, { binary: true }, done);
         },
       },
@@ -188,7 +191,17 @@ export class WsAttachment implements SessionClient {
 
   /** Sends output from the log while the gate is open (or all that is kept, when the session is ending). */
   private pump(all = false): void {
-    if (!this.attached || this.closing) return;
+    if (!this.attached || this.closing || this.pumping) return;
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.pumping = true;
+    try {
+      this.pumpNow(all);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpNow(all: boolean): void {
     const session = this.host.session;
     const log = session.log;
     while (this.cursor < log.end && (all || this.gate.open(this.queued()))) {
