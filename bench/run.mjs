@@ -153,6 +153,11 @@ if (s.watch) {
     'watched / alone MB/s',
     `median of ${w.rounds} rounds: relay ${w.ratioMedian.relay} · relay+ack ${w.ratioMedian['relay+ack']} (goal ≥ 0.90); best runs ${w.ratioBest.relay} · ${w.ratioBest['relay+ack']}; skipped ${w.watchersSkipped}; rounds spread ${(w.roundSpread * 100).toFixed(0)}%`,
   ]);
+  const c = w.cpuMsPerMB;
+  rows.push([
+    '  relay CPU ms/MB',
+    `watched/alone: relay ${c['relay, stalled watcher']}/${c['relay, alone']} · relay+ack ${c['relay+ack, stalled watcher']}/${c['relay+ack, alone']}`,
+  ]);
 }
 
 const width = Math.max(...rows.map(([k]) => k.length));

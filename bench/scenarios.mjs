@@ -439,13 +439,15 @@ async function stalledWatcher(relay, term) {
  * owner alone, on the same server process: each round floods both ways back to back (which goes first
  * alternates), so a shared machine's swings weigh on both. A stalled watcher is skipped forward and must
  * never slow the owner (goal ≥ 0.9): the figure is the median of the rounds' ratios, with the ratio of the
- * best runs beside it. Without and with acks.
+ * best runs beside it, and the relay process's CPU per MB (median) each way. Without and with acks.
  */
 export async function watch(ctx) {
   const bytes = ctx.quick ? 32 * MiB : 64 * MiB;
   const rounds = ctx.quick ? 3 : 7;
   const runs = {};
   const ratios = { relay: [], 'relay+ack': [] };
+  /** The relay process's CPU milliseconds per MB of each flood: steadier than MB/s on a shared machine. */
+  const cpu = {};
   let resets = 0;
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? ['alone', 'stalled watcher'] : ['stalled watcher', 'alone'];
@@ -456,7 +458,11 @@ export async function watch(ctx) {
         const term = await relayTerminal(ctx.relay, { flowAck: path === 'relay+ack' });
         await prepare(term);
         const watcher = how === 'alone' ? undefined : await stalledWatcher(ctx.relay, term);
+        const cpuBefore = cpuSecondsOf(ctx.relay.pid);
         mbps[how] = (await timedFlood(term, bytes)).mbps;
+        (cpu[`${path}, ${how}`] ??= []).push(
+          ((cpuSecondsOf(ctx.relay.pid) - cpuBefore) * 1000) / (bytes / 1e6),
+        );
         if (watcher) {
           watcher.ws._socket.resume();
           await new Promise((resolve) => setTimeout(resolve, 200));
@@ -481,6 +487,7 @@ export async function watch(ctx) {
     ratioBest: Object.fromEntries(
       paths.map((p) => [p, +(best(`${p}, stalled watcher`) / best(`${p}, alone`)).toFixed(3)]),
     ),
+    cpuMsPerMB: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, +median(v).toFixed(2)])),
     /** Stalled watchers that were skipped forward (a reset once they read again), of all the watched runs. */
     watchersSkipped: `${resets}/${rounds * 2}`,
     roundSpread: +Math.max(...Object.keys(runs).map(spread)).toFixed(3),
