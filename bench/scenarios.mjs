@@ -442,7 +442,7 @@ async function stalledWatcher(relay, term) {
  * best runs beside it, and the relay process's CPU per MB (median) each way. Without and with acks.
  */
 export async function watch(ctx) {
-  const bytes = ctx.quick ? 32 * MiB : 64 * MiB;
+  const bytes = ctx.quick ? 16 * MiB : 64 * MiB;
   const rounds = ctx.quick ? 3 : 7;
   const runs = {};
   const ratios = { relay: [], 'relay+ack': [] };
