@@ -16,6 +16,7 @@ import {
   memory,
   resume,
   throughput,
+  watch,
 } from './scenarios.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -24,7 +25,17 @@ const only = process.argv
   ?.slice(7)
   .split(',');
 const publish = process.argv.includes('--publish');
-const SCENARIOS = { throughput, cpuPerMB, echoLatency, ctrlC, browser, memory, connectTime, resume };
+const SCENARIOS = {
+  throughput,
+  cpuPerMB,
+  echoLatency,
+  ctrlC,
+  browser,
+  memory,
+  connectTime,
+  resume,
+  watch,
+};
 if (publish && (quick || only)) {
   process.stderr.write(
     'bench: --publish replaces the published figures, so it needs a full run: drop --quick and --only.\n',
@@ -134,6 +145,18 @@ if (s.resume) {
   rows.push([
     '  throughput MB/s on/off',
     `relay ${best('relay, resume on')}/${best('relay, resume off')} (${r.ratioOnOff.relay}) · relay+ack ${best('relay+ack, resume on')}/${best('relay+ack, resume off')} (${r.ratioOnOff['relay+ack']}) · rounds spread ${(r.roundSpread * 100).toFixed(0)}%`,
+  ]);
+}
+if (s.watch) {
+  const w = s.watch;
+  rows.push([
+    'watched / alone MB/s',
+    `median of ${w.rounds} rounds: relay ${w.ratioMedian.relay} · relay+ack ${w.ratioMedian['relay+ack']} (goal ≥ 0.90); best runs ${w.ratioBest.relay} · ${w.ratioBest['relay+ack']}; skipped ${w.watchersSkipped}; rounds spread ${(w.roundSpread * 100).toFixed(0)}%`,
+  ]);
+  const c = w.cpuMsPerMB;
+  rows.push([
+    '  relay CPU ms/MB',
+    `watched/alone: relay ${c['relay, stalled watcher']}/${c['relay, alone']} · relay+ack ${c['relay+ack, stalled watcher']}/${c['relay+ack, alone']}`,
   ]);
 }
 

@@ -13,6 +13,7 @@ import {
   stats,
   WEB_ROOT,
 } from './lib.mjs';
+import WebSocket from 'ws';
 
 const MiB = 2 ** 20;
 const progress = (text) => process.stderr.write(`\r\x1b[K  ${text}`);
@@ -395,6 +396,100 @@ export async function resume(ctx) {
     mbps: runs,
     ratioOnOff: { relay: ratio('relay'), 'relay+ack': ratio('relay+ack') },
     /** The largest spread between rounds of one configuration: what "within noise" is measured against. */
+    roundSpread: +Math.max(...Object.keys(runs).map(spread)).toFixed(3),
+  };
+}
+
+/** Opens a read-only watcher on `term`'s session (share, then the watch URL) and stops reading it. */
+async function stalledWatcher(relay, term) {
+  const shared = new Promise((resolve, reject) => {
+    const onMessage = (data, binary) => {
+      if (binary) return;
+      const message = JSON.parse(String(data));
+      if (message.type !== 'shared') return;
+      term.ws.off('message', onMessage);
+      resolve(message.url);
+    };
+    term.ws.on('message', onMessage);
+    setTimeout(() => reject(new Error('no shared message')), 10_000).unref();
+  });
+  term.ws.send(JSON.stringify({ type: 'share' }));
+  const url = new URL(await shared, relay.origin);
+  const ws = new WebSocket(
+    `${relay.wsUrl}/api/sessions/${url.searchParams.get('session')}/watch?key=${encodeURIComponent(url.searchParams.get('key'))}`,
+    { origin: relay.origin },
+  );
+  const watcher = { ws, controls: [] };
+  await new Promise((resolve, reject) => {
+    ws.on('message', (data, binary) => {
+      if (binary) return;
+      const message = JSON.parse(String(data));
+      watcher.controls.push(message);
+      if (message.type === 'ready') resolve();
+    });
+    ws.on('error', () => {});
+    ws.once('close', (code) => reject(new Error(`watcher closed ${code}`)));
+  });
+  ws._socket.pause();
+  return watcher;
+}
+
+/**
+ * Watching. The owner's throughput with a read-only watcher attached that reads nothing, against the same
+ * owner alone, on the same server process: each round floods both ways back to back (which goes first
+ * alternates), so a shared machine's swings weigh on both. A stalled watcher is skipped forward and must
+ * never slow the owner (goal ≥ 0.9): the figure is the median of the rounds' ratios, with the ratio of the
+ * best runs beside it, and the relay process's CPU per MB (median) each way. Without and with acks.
+ */
+export async function watch(ctx) {
+  const bytes = ctx.quick ? 16 * MiB : 64 * MiB;
+  const rounds = ctx.quick ? 3 : 7;
+  const runs = {};
+  const ratios = { relay: [], 'relay+ack': [] };
+  /** The relay process's CPU milliseconds per MB of each flood: steadier than MB/s on a shared machine. */
+  const cpu = {};
+  let resets = 0;
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? ['alone', 'stalled watcher'] : ['stalled watcher', 'alone'];
+    for (const path of ['relay', 'relay+ack']) {
+      const mbps = {};
+      for (const how of order) {
+        progress(`watch: ${path}, ${how}, round ${round + 1}/${rounds}, ${bytes / MiB} MiB`);
+        const term = await relayTerminal(ctx.relay, { flowAck: path === 'relay+ack' });
+        await prepare(term);
+        const watcher = how === 'alone' ? undefined : await stalledWatcher(ctx.relay, term);
+        const cpuBefore = cpuSecondsOf(ctx.relay.pid);
+        mbps[how] = (await timedFlood(term, bytes)).mbps;
+        (cpu[`${path}, ${how}`] ??= []).push(
+          ((cpuSecondsOf(ctx.relay.pid) - cpuBefore) * 1000) / (bytes / 1e6),
+        );
+        if (watcher) {
+          watcher.ws._socket.resume();
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          if (watcher.controls.some((c) => c.type === 'reset')) resets++;
+          watcher.ws.terminate();
+        }
+        term.close();
+        (runs[`${path}, ${how}`] ??= []).push(+mbps[how].toFixed(1));
+      }
+      ratios[path].push(mbps['stalled watcher'] / mbps.alone);
+    }
+  }
+  const best = (name) => Math.max(...runs[name]);
+  const spread = (name) => (Math.max(...runs[name]) - Math.min(...runs[name])) / Math.max(...runs[name]);
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const paths = Object.keys(ratios);
+  return {
+    bytes,
+    rounds,
+    mbps: runs,
+    ratioMedian: Object.fromEntries(paths.map((p) => [p, +median(ratios[p]).toFixed(3)])),
+    ratioBest: Object.fromEntries(
+      paths.map((p) => [p, +(best(`${p}, stalled watcher`) / best(`${p}, alone`)).toFixed(3)]),
+    ),
+    cpuMsPerMB: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, +median(v).toFixed(2)])),
+    /** Stalled watchers that were skipped forward (a reset once they read again), of all the watched runs. */
+    watchersSkipped: `${resets}/${rounds * 2}`,
     roundSpread: +Math.max(...Object.keys(runs).map(spread)).toFixed(3),
   };
 }

@@ -229,6 +229,12 @@ describe('headers', () => {
     expect(csp).toContain("form-action 'self'");
     expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     expect(res.headers.get('strict-transport-security')).toBeNull();
+    // Only the recordings page may compile WebAssembly (its player needs it), and nothing may eval.
+    expect(csp).not.toContain('script-src');
+    const player = await fetch(`${server.httpUrl}/recordings`);
+    const playerCsp = player.headers.get('content-security-policy') ?? '';
+    expect(playerCsp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    expect(playerCsp).not.toMatch(/'unsafe-eval'|blob:|worker-src/);
   });
 
   it('add HSTS when a trusted proxy says the request came over https', async () => {

@@ -8,7 +8,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { ProxyTrust } from './client-address.js';
 import type { Config } from './config.js';
 
-const CSP = [
+const CSP_DIRECTIVES = [
   "default-src 'self'",
   "connect-src 'self'",
   "style-src 'self' 'unsafe-inline'",
@@ -16,7 +16,15 @@ const CSP = [
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",
-].join('; ');
+];
+const CSP = CSP_DIRECTIVES.join('; ');
+/**
+ * The recordings page's player (asciinema-player) runs its terminal emulator as WebAssembly, compiled
+ * from bytes inside its script. `'wasm-unsafe-eval'` lets WebAssembly compile and nothing else (no JS
+ * eval, no workers, no blob: or data: scripts); only that page gets it.
+ */
+const PLAYER_CSP = [...CSP_DIRECTIVES, "script-src 'self' 'wasm-unsafe-eval'"].join('; ');
+const PLAYER_PAGES = new Set(['/recordings', '/recordings.html']);
 
 export function securityHeaders(trust: ProxyTrust) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -24,7 +32,7 @@ export function securityHeaders(trust: ProxyTrust) {
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    res.setHeader('Content-Security-Policy', CSP);
+    res.setHeader('Content-Security-Policy', PLAYER_PAGES.has(req.path) ? PLAYER_CSP : CSP);
     if (trust.isHttps(req)) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
     next();
   };

@@ -148,6 +148,8 @@ describe('watching', () => {
     await owner.waitFor(/FLOOD-18/, 60_000);
     expect(owner.receivedBytes).toBeGreaterThan(33_554_432);
     socket.resume();
+    // Once drained, it catches up with what the log keeps without waiting for more output.
+    await watcher.waitFor(/FLOOD-18/, 20_000);
     owner.type('echo AFTER-$((8+8))\n');
     await watcher.waitFor(/AFTER-16/, 20_000);
     expect(watcher.controls).toContainEqual({ type: 'reset' });

@@ -1,8 +1,10 @@
 // One read-only watcher of a session: a WebSocket that gets what the session's output log keeps, then
 // live output as it is appended, and the owner's terminal size. A watcher never holds the session back:
 // it neither confirms nor takes output from the log, and one that falls more than `outputBufferBytes`
-// behind has its backlog dropped and is skipped forward to live output (a `reset` tells the page). It
-// never writes to the session: a binary frame from a watcher closes it with 1008.
+// behind has its backlog dropped and is skipped forward: once its socket has drained to half that, it gets
+// a `reset` and the latest output the log keeps (up to half of `outputBufferBytes`, from a line start), then
+// live output again — so a watcher that catches up while the owner is quiet still sees the current screen.
+// It never writes to the session: a binary frame from a watcher closes it with 1008.
 import { CloseCode, type ExitMessage, type WatchControlMessage } from '@termrelay/protocol';
 import { DisposableStore, toDisposable, type ResumableSession } from '@termrelay/relay-core';
 import type { WebSocket } from 'ws';
@@ -87,43 +89,68 @@ export class WsWatcher {
     if (this.closing) return;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    // Keep only the newest output up to the bound: what falls off the front is skipped.
-    while (this.pendingBytes > this.options.config.outputBufferBytes && this.pending.length > 1) {
-      const oldest = this.pending.shift() as Buffer;
-      this.pendingBytes -= oldest.length;
-      this.behind = true;
+    if (this.tooFarBehind()) this.drop();
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
     }
-    this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
   }
 
   /**
-   * Sends what is queued as one frame once the socket has room; while it has none, output keeps queueing
-   * (newest kept, see push) and goes out when a write completes, after a reset if some was skipped.
+   * Sends what is queued as one frame, unless the socket is too far behind: then it is dropped. A watcher
+   * that was skipped forward catches up once its socket has drained to half of `outputBufferBytes`; until
+   * then what comes is dropped too. Also runs as each frame leaves, so catching up needs no new output.
    */
   private flush(): void {
-    if (this.closing || this.pendingBytes === 0) return;
-    if (this.ws.bufferedAmount > this.options.config.outputBufferBytes) return;
+    if (this.closing || this.ws.readyState !== this.ws.OPEN) return;
     if (this.behind) {
-      this.behind = false;
-      this.sendControl({ type: 'reset' });
+      if (this.ws.bufferedAmount > this.catchUpBytes) return this.drop();
+      return this.catchUp();
     }
+    if (this.pendingBytes === 0) return;
+    if (this.tooFarBehind()) return this.drop();
     const frame = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    // A completed write may have made room for what queued meanwhile.
+    this.send(frame);
+  }
+
+  /** Half the allowance: the most replayed on catching up, and how drained the socket must be first. */
+  private get catchUpBytes(): number {
+    return Math.floor(this.options.config.outputBufferBytes / 2);
+  }
+
+  /** A reset, then the latest output the log keeps (from a line start when it can), then live again. */
+  private catchUp(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.behind = false;
+    this.sendControl({ type: 'reset' });
+    const log = this.session.log;
+    const from = Math.max(log.start, log.end - this.catchUpBytes);
+    let tail = Buffer.concat(log.read(from, log.end - from));
+    const newline = from > log.start ? tail.indexOf(0x0a) : -1;
+    if (newline >= 0) tail = tail.subarray(newline + 1);
+    if (tail.length > 0) this.send(tail);
+  }
+
+  private send(frame: Buffer): void {
     this.ws.send(frame, { binary: true }, () => {
-      if (this.pendingBytes > 0) this.scheduleFlush();
+      if (this.behind && !this.flushScheduled) this.flush();
     });
+  }
+
+  private tooFarBehind(): boolean {
+    return this.pendingBytes + this.ws.bufferedAmount > this.options.config.outputBufferBytes;
+  }
+
+  private drop(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.behind = true;
   }
 
   private probe(): void {
