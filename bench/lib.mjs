@@ -20,22 +20,25 @@ export function stats(values) {
   return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1], n: sorted.length };
 }
 
-export async function startRelay(sshd, consoleOverrides = {}, extra = {}) {
-  return await startTermrelayProcess({
-    ...extra,
-    console: { idleTimeoutMs: 0, maxSessions: 2000, ...consoleOverrides },
-    targets: [
-      {
-        id: 'vm1',
-        label: 'bench',
-        host: sshd.host,
-        port: sshd.port,
-        username: sshd.username,
-        privateKeyPath: sshd.clientPrivateKeyPath,
-        hostKeyFingerprints: [sshd.hostKeyFingerprint],
-      },
-    ],
-  });
+export async function startRelay(sshd, consoleOverrides = {}, extra = {}, processOptions = {}) {
+  return await startTermrelayProcess(
+    {
+      ...extra,
+      console: { idleTimeoutMs: 0, maxSessions: 2000, ...consoleOverrides },
+      targets: [
+        {
+          id: 'vm1',
+          label: 'bench',
+          host: sshd.host,
+          port: sshd.port,
+          username: sshd.username,
+          privateKeyPath: sshd.clientPrivateKeyPath,
+          hostKeyFingerprints: [sshd.hostKeyFingerprint],
+        },
+      ],
+    },
+    processOptions,
+  );
 }
 
 /**

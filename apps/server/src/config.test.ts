@@ -36,6 +36,7 @@ describe('parseConfig', () => {
       sshWindowAdaptive: true,
       sshWindowMinBytes: 65_536,
       sshWindowMaxBytes: 2_097_152,
+      readAheadBytes: 16_384,
     });
     expect(config.targets[0]).toMatchObject({ port: 22, kind: 'ssh', env: { LANG: 'C.UTF-8' } });
   });

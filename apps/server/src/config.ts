@@ -288,6 +288,13 @@ export const consoleSchema = z
      */
     resumeBufferBytes: z.number().int().min(65_536).default(1_048_576),
     /**
+     * Output the session takes from the SSH channel ahead of what the attached client has been sent. It sits
+     * between the remote program and the browser like the SSH window does, so it adds to what Ctrl+C waits
+     * for; the SSH window already keeps the channel busy, so a small read-ahead costs no throughput
+     * (docs/performance.md).
+     */
+    readAheadBytes: z.number().int().min(1024).max(1_048_576).default(16_384),
+    /**
      * How long a session whose WebSocket went away without ending it waits to be resumed, before it ends
      * with `detached-timeout`. 0 turns resume off: the session ends with its socket.
      */

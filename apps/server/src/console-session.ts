@@ -103,6 +103,7 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
         maxBytes: config.sshWindowMaxBytes,
       },
       resumeBufferBytes: config.resumeBufferBytes,
+      readAheadBytes: config.readAheadBytes,
       graceMs: config.resumeGraceMs,
       hooks: {
         onOutputPause: () => options.metrics.backpressurePauses.inc(),

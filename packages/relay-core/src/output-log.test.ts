@@ -54,4 +54,34 @@ describe('OutputLog', () => {
     for (let i = 0; i < 10; i++) log.append(bytes('x'.repeat(10)));
     expect(Buffer.concat(log.read(0, 25)).length).toBe(30);
   });
+
+  it('reads the same bytes from any offset whatever was read, confirmed and dropped before', () => {
+    const log = new OutputLog(64);
+    const all: number[] = [];
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), (seed >>> 8) % n);
+    let cursor = 0;
+    for (let step = 0; step < 2000; step++) {
+      const action = random(4);
+      if (action === 0 && !log.full) {
+        const chunk = Buffer.alloc(1 + random(20), all.length % 251);
+        for (let i = 0; i < chunk.length; i++) chunk[i] = (all.length + i) % 251;
+        for (const byte of chunk) all.push(byte);
+        log.append(chunk);
+      } else if (action === 1) {
+        const read = Buffer.concat(log.read(cursor, 1 + random(30)));
+        expect([...read]).toEqual(all.slice(cursor, cursor + read.length));
+        cursor += read.length;
+      } else if (action === 2) {
+        log.confirm(log.confirmed + random(cursor - log.confirmed + 1));
+      } else {
+        // A client coming back from an earlier offset it may still have.
+        const from = log.start + random(log.end - log.start + 1);
+        const read = Buffer.concat(log.read(from, 1 + random(30)));
+        expect([...read]).toEqual(all.slice(from, from + read.length));
+        if (from + read.length < log.end) expect(read.length).toBeGreaterThan(0);
+      }
+    }
+    expect(Buffer.concat(log.read(log.start, Infinity)).length).toBe(log.end - log.start);
+  });
 });

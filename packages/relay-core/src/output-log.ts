@@ -3,12 +3,17 @@
 // `capacity` bytes. Bytes the client has confirmed may be dropped to make room; bytes it may not have
 // received never are: when those alone fill the log, the log is full and its owner stops reading output.
 // It never copies a chunk: it keeps the buffers it is given, and slices them when it drops part of one.
+// Reads start from where the last read ended (a client reads forward), so a read costs what it returns,
+// not the number of chunks kept.
 
 export class OutputLog {
   private chunks: Buffer[] = [];
   private startOffset = 0;
   private endOffset = 0;
   private confirmedOffset = 0;
+  /** Where the last read ended: the index of a kept chunk and that chunk's offset. */
+  private hintIndex = 0;
+  private hintOffset = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
@@ -63,11 +68,19 @@ export class OutputLog {
    */
   read(from: number, maxBytes: number): Buffer[] {
     const out: Buffer[] = [];
+    let index = 0;
     let position = this.startOffset;
+    if (this.hintIndex < this.chunks.length && from >= this.hintOffset) {
+      index = this.hintIndex;
+      position = this.hintOffset;
+    }
     let taken = 0;
-    for (const chunk of this.chunks) {
+    for (; index < this.chunks.length; index++) {
+      const chunk = this.chunks[index] as Buffer;
       const chunkEnd = position + chunk.length;
       if (chunkEnd > from) {
+        this.hintIndex = index;
+        this.hintOffset = position;
         const piece = from > position ? chunk.subarray(from - position) : chunk;
         out.push(piece);
         taken += piece.length;
@@ -87,9 +100,12 @@ export class OutputLog {
       if (droppable >= first.length) {
         this.chunks.shift();
         this.startOffset += first.length;
+        if (this.hintIndex > 0) this.hintIndex--;
+        else this.hintOffset = this.startOffset;
       } else {
         this.chunks[0] = first.subarray(droppable);
         this.startOffset += droppable;
+        if (this.hintIndex === 0) this.hintOffset = this.startOffset;
         break;
       }
     }

@@ -41,6 +41,8 @@ export async function startTermrelayProcess(
     env?: NodeJS.ProcessEnv;
     /** The loopback port to listen on. The default is a free one. */
     port?: number;
+    /** Node options before the entry point (e.g. `--cpu-prof`). The default is none. */
+    nodeArgs?: readonly string[];
   } = {},
 ): Promise<TermrelayProcess> {
   const port = options.port ?? (await freePort());
@@ -58,10 +60,14 @@ export async function startTermrelayProcess(
       }),
     );
   }
-  const child = spawn(process.execPath, [TERMRELAY_MAIN, ...(config ? ['--config', path] : [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...options.env, ...(config ? {} : { PORT: String(port) }) },
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), TERMRELAY_MAIN, ...(config ? ['--config', path] : [])],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env, ...(config ? {} : { PORT: String(port) }) },
+    },
+  );
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-256 * 1024)));
   child.stderr?.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-256 * 1024)));
