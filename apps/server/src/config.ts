@@ -282,6 +282,12 @@ export const consoleSchema = z
     /** The largest SSH window: what a fast client on a long link may have in flight. */
     sshWindowMaxBytes: z.number().int().min(4096).max(16_777_216).default(2_097_152),
     /**
+     * The SSH window is at least what the client drains in this long: a fast client is never held back
+     * by a round trip measured short on a busy machine, and what the window adds to Ctrl+C stays this long
+     * at the client's own pace. 0 sizes it from the round trip alone.
+     */
+    sshWindowDrainMs: z.number().int().min(0).max(1000).default(25),
+    /**
      * Output a session keeps for a client that comes back (a network drop, a reload). Nothing the client
      * may not have received is dropped: when this much is unconfirmed, the relay stops reading the SSH
      * channel and the remote program waits.

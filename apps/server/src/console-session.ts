@@ -101,6 +101,7 @@ export class ConsoleSession implements RegisteredSession, AttachmentHost {
       window: config.sshWindowAdaptive && {
         minBytes: config.sshWindowMinBytes,
         maxBytes: config.sshWindowMaxBytes,
+        drainBudgetMs: config.sshWindowDrainMs,
       },
       resumeBufferBytes: config.resumeBufferBytes,
       readAheadBytes: config.readAheadBytes,

@@ -90,6 +90,44 @@ describe('WindowController', () => {
     expect(c.window.outstandingBytes).toBeLessThanOrEqual(64 * KiB);
   });
 
+  it('grows the window for a fast client on a short link whose round trip the measure underestimates', () => {
+    // The grant's first byte comes back after 1 ms, but the remote then takes 1 ms per 32 KiB to send the
+    // rest (a PTY read, sshd scheduled late): the window, not the link or the client, limits the rate.
+    const simulate = (options: Partial<SshWindowOptions>) => {
+      const clock = new ManualClock();
+      const inFlight: { at: number; bytes: number }[] = [];
+      const send = (bytes: number) => {
+        let at = Math.max(clock.now() + 1, (inFlight.at(-1)?.at ?? 0) + 1);
+        for (let left = bytes; left > 0; left -= 32 * KiB) {
+          inFlight.push({ at: at++, bytes: Math.min(left, 32 * KiB) });
+        }
+      };
+      send(64 * KiB);
+      const window = new WindowController({ ...DEFAULT_SSH_WINDOW, ...options }, clock, send, {
+        remote: 64 * KiB,
+        buffered: 0,
+      });
+      let delivered = 0;
+      for (let t = 0; t < 3000; t++) {
+        clock.advance(1);
+        while (inFlight[0] && inFlight[0].at <= clock.now()) {
+          const { bytes } = inFlight.shift() as { bytes: number };
+          window.received(bytes);
+          window.consumed(bytes);
+          if (t >= 2000) delivered += bytes;
+        }
+      }
+      return { windowBytes: window.windowBytes, delivered };
+    };
+    const budgeted = simulate({});
+    const roundTripOnly = simulate({ drainBudgetMs: 0 });
+    expect(budgeted.windowBytes).toBeGreaterThan(256 * KiB);
+    expect(roundTripOnly.windowBytes).toBe(64 * KiB);
+    // And never more than the client drains within the budget (32 KiB per ms here, 25 ms), plus a step.
+    expect(budgeted.windowBytes).toBeLessThanOrEqual(32 * KiB * 25 * 1.1);
+    expect(budgeted.delivered).toBeGreaterThanOrEqual(roundTripOnly.delivered);
+  });
+
   it('leaves the window as it is through an idle period', () => {
     const c = controller({ minBytes: 64 * KiB });
     c.clock.advance(5000);

@@ -31,6 +31,13 @@ export interface SshWindowOptions {
   readonly roundTrips: number;
   /** The drain rate is measured over periods of this length. The default is 100 ms. */
   readonly samplePeriodMs: number;
+  /**
+   * The window is at least what the client drains in this long. A fast client is then never held back by
+   * a round trip that the measure underestimates (sshd scheduled late on a busy machine), and what the
+   * window adds to Ctrl+C stays this long at the client's own pace: a browser parsing 2.4 MB/s keeps the
+   * minimum window. 0 sizes the window from the round trip alone. The default is 25 ms.
+   */
+  readonly drainBudgetMs: number;
 }
 
 export const DEFAULT_SSH_WINDOW: SshWindowOptions = {
@@ -38,6 +45,7 @@ export const DEFAULT_SSH_WINDOW: SshWindowOptions = {
   maxBytes: 2_097_152,
   roundTrips: 2,
   samplePeriodMs: 100,
+  drainBudgetMs: 25,
 };
 
 /** SSH windows are uint32; anything near that would also defeat the point of a bound. */
@@ -48,7 +56,7 @@ const SSH2_STOCK_WINDOW = 2 * 1024 * 1024;
 const STARVED_BYTES = 4096;
 
 export function validateSshWindow(options: SshWindowOptions): void {
-  const { minBytes, maxBytes, roundTrips, samplePeriodMs } = options;
+  const { minBytes, maxBytes, roundTrips, samplePeriodMs, drainBudgetMs } = options;
   if (!Number.isInteger(minBytes) || minBytes < 4096 || minBytes > SSH2_STOCK_WINDOW / 2) {
     throw new RangeError(`window.minBytes must be an integer from 4096 to 1048576, got ${minBytes}`);
   }
@@ -62,6 +70,9 @@ export function validateSshWindow(options: SshWindowOptions): void {
   }
   if (!Number.isFinite(samplePeriodMs) || samplePeriodMs <= 0) {
     throw new RangeError(`window.samplePeriodMs must be a number > 0, got ${samplePeriodMs}`);
+  }
+  if (!Number.isFinite(drainBudgetMs) || drainBudgetMs < 0) {
+    throw new RangeError(`window.drainBudgetMs must be a number >= 0, got ${drainBudgetMs}`);
   }
 }
 
@@ -152,9 +163,12 @@ export class WindowController {
     if (elapsed < this.options.samplePeriodMs) return;
     // Only a period that pressed against the window says how large it should be; an idle or
     // source-limited one leaves it as it is.
-    if (this.periodLimited && this.rttMs !== undefined) {
+    if (this.periodLimited) {
       const rate = this.periodBytes / elapsed;
-      const wanted = rate * Math.max(this.rttMs + 4 * this.rttVarMs, 1) * this.options.roundTrips;
+      // Until a grant has been timed (the remote never ran dry), the drain budget alone sizes it.
+      const roundTrips =
+        this.rttMs === undefined ? 0 : Math.max(this.rttMs + 4 * this.rttVarMs, 1) * this.options.roundTrips;
+      const wanted = rate * Math.max(roundTrips, this.options.drainBudgetMs);
       this.window = Math.round(Math.min(this.options.maxBytes, Math.max(this.options.minBytes, wanted)));
     }
     this.periodStart = now;
@@ -165,12 +179,11 @@ export class WindowController {
   private maybeGrant(): void {
     if (this.disposed) return;
     const room = this.window - this.held;
-    if (room < this.window / 2) {
-      if (this.remote < STARVED_BYTES) this.periodLimited = true;
-      return;
-    }
+    // The remote has used at least half its window: the window is what paces it, so this period's drain
+    // rate says how large the window should be (a remote that produces slowly never gets here).
+    if (this.remote <= this.window / 2) this.periodLimited = true;
+    if (room < this.window / 2) return;
     if (this.remote < STARVED_BYTES) {
-      this.periodLimited = true;
       if (this.grantedAt === undefined) {
         this.grantedAt = this.clock.now();
         this.beforeGrant = this.remote;
