@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what npm cannot: OpenSSH (the tests' real target), nginx (the deploy suite's balancer),
-# asciinema (checks the recordings) and Chromium (the e2e browser).
+# asciinema (checks the recordings), iproute2 (network namespaces) and Chromium (the e2e browser).
 # As root it installs missing packages with apt-get; otherwise it stops with the exact command to run.
 # Usage: scripts/ensure-system-deps.sh [--no-browser]
 set -euo pipefail
@@ -14,6 +14,8 @@ command -v ssh-keygen >/dev/null 2>&1 && command -v ssh >/dev/null 2>&1 || missi
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v asciinema >/dev/null 2>&1 || missing+=(asciinema)
 command -v script >/dev/null 2>&1 || missing+=(bsdutils)
+# `ip netns` and veth pairs for the black-hole test (a client whose packets simply stop).
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || missing+=(iproute2)
 if [ "$need_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 
 [ "${#missing[@]}" -eq 0 ] && exit 0
