@@ -103,8 +103,21 @@ function isOffset(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-/** Own properties only: a `__proto__` key in the JSON must not be mistaken for a field. */
-function fieldsOf(message: Record<string, unknown>): (key: string) => unknown {
+type Fields = (key: string) => unknown;
+
+/**
+ * A text frame's JSON object as a field reader, or why it is not one. Own properties only: a `__proto__`
+ * key in the JSON must not be mistaken for a field.
+ */
+function fieldsOf(text: string): Fields | 'malformed' | 'not-an-object' {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'malformed';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not-an-object';
+  const message = value as Record<string, unknown>;
   return (key) => (Object.hasOwn(message, key) ? message[key] : undefined);
 }
 
@@ -113,15 +126,8 @@ function fieldsOf(message: Record<string, unknown>): (key: string) => unknown {
  * frame's size before calling (parsing is the costly part).
  */
 export function parseClientControl(text: string): ClientControlMessage | { readonly ignored: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { ignored: 'malformed' };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return { ignored: 'not-an-object' };
-  const field = fieldsOf(value as Record<string, unknown>);
+  const field = fieldsOf(text);
+  if (typeof field === 'string') return { ignored: field };
   switch (field('type')) {
     case 'resize': {
       const cols = field('cols');
@@ -149,14 +155,8 @@ export function parseClientControl(text: string): ClientControlMessage | { reado
 
 /** Parses a server text frame in the browser; unknown messages come back as undefined. */
 export function parseServerControl(text: string): ServerControlMessage | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const field = fieldsOf(value as Record<string, unknown>);
+  const field = fieldsOf(text);
+  if (typeof field === 'string') return undefined;
   const type = field('type');
   if (type === 'ready') {
     const session = field('session');
@@ -189,14 +189,8 @@ export function parseServerControl(text: string): ServerControlMessage | undefin
 
 /** Parses a server text frame on a watch connection; unknown messages come back as undefined. */
 export function parseWatchControl(text: string): WatchControlMessage | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const field = fieldsOf(value as Record<string, unknown>);
+  const field = fieldsOf(text);
+  if (typeof field === 'string') return undefined;
   const type = field('type');
   if (type === 'ready' || type === 'size') {
     const cols = field('cols');
@@ -210,7 +204,7 @@ export function parseWatchControl(text: string): WatchControlMessage | undefined
   return undefined;
 }
 
-function exitOf(field: (key: string) => unknown): ExitMessage {
+function exitOf(field: Fields): ExitMessage {
   const code = field('code');
   const signal = field('signal');
   return {
