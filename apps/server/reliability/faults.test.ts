@@ -4,14 +4,8 @@ import { createServer, type Socket } from 'node:net';
 import { startTermrelayProcess } from '@termrelay/server/testing';
 import { freePort, startSshd, type TestSshd } from '@termrelay/test-sshd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ConsoleClient,
-  metricValue,
-  startTestServer,
-  targetConfig,
-  type TestServer,
-} from '../src/testing/harness.js';
-import { CredentialAudit, record, rssOf } from './support.js';
+import { ConsoleClient, metricValue, targetConfig, type TestServer } from '../src/testing/harness.js';
+import { record, rssOf, withServer } from './support.js';
 
 let sshd: TestSshd;
 beforeAll(async () => {
@@ -23,19 +17,6 @@ afterAll(async () => {
 
 const LIVENESS = { livenessIntervalMs: 500, probeTimeoutMs: 500 };
 
-async function withServer<T>(
-  overrides: Record<string, unknown>,
-  body: (server: TestServer, audit: CredentialAudit) => Promise<T>,
-): Promise<T> {
-  const audit = new CredentialAudit();
-  const server = await startTestServer(sshd, overrides, { wrapCredentials: audit.wrap });
-  try {
-    return await body(server, audit);
-  } finally {
-    await server.close();
-  }
-}
-
 async function open(server: TestServer, options = {}): Promise<ConsoleClient> {
   const client = ConsoleClient.open(server.consoleUrl(), options);
   await client.ready();
@@ -44,7 +25,7 @@ async function open(server: TestServer, options = {}): Promise<ConsoleClient> {
 
 describe('faults', () => {
   it('a frozen target (SIGSTOP) ends its session with 4003 within interval + probe timeout; others carry on', async () => {
-    await withServer({ console: LIVENESS }, async (server, audit) => {
+    await withServer(sshd, { console: LIVENESS }, async (server, audit) => {
       const [victim, bystander] = [await open(server), await open(server)];
       const pid = await victim.shellParent();
       process.kill(pid, 'SIGSTOP');
@@ -66,7 +47,7 @@ describe('faults', () => {
   });
 
   it('a killed session process ends its session at once (4013); others carry on', async () => {
-    await withServer({}, async (server, audit) => {
+    await withServer(sshd, {}, async (server, audit) => {
       const [victim, bystander] = [await open(server), await open(server)];
       const pid = await victim.shellParent();
       const started = Date.now();
@@ -84,6 +65,7 @@ describe('faults', () => {
   it('a whole sshd dying ends its sessions at once; sessions on another target carry on', async () => {
     const doomed = await startSshd();
     await withServer(
+      sshd,
       { targets: [targetConfig(sshd, 'vm1'), targetConfig(doomed, 'doomed')] },
       async (server, audit) => {
         const victims = await Promise.all(
@@ -109,7 +91,7 @@ describe('faults', () => {
   });
 
   it('a browser that vanishes without a close frame is ended with 4004 at the next liveness check (resume off)', async () => {
-    await withServer({ console: { ...LIVENESS, resumeGraceMs: 0 } }, async (server, audit) => {
+    await withServer(sshd, { console: { ...LIVENESS, resumeGraceMs: 0 } }, async (server, audit) => {
       const ghost = ConsoleClient.open(server.consoleUrl(), { autoPong: false });
       await ghost.ready();
       const bystander = await open(server);
@@ -145,7 +127,7 @@ describe('faults', () => {
   });
 
   it('a browser that vanishes without a close frame is detached at the next liveness check, and can come back', async () => {
-    await withServer({ console: LIVENESS }, async (server) => {
+    await withServer(sshd, { console: LIVENESS }, async (server) => {
       const ghost = ConsoleClient.open(server.consoleUrl(), { autoPong: false });
       await ghost.ready();
       (ghost.ws as unknown as { _socket: Socket })._socket.pause();
@@ -242,6 +224,7 @@ describe('faults', () => {
     const closedPort = await freePort();
     try {
       await withServer(
+        sshd,
         {
           targets: [
             { ...targetConfig(sshd, 'silent'), port: silentPort },

@@ -4,8 +4,8 @@
 import { readdirSync } from 'node:fs';
 import { startSshd, type TestSshd } from '@termrelay/test-sshd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleClient, metricValue, startTestServer, type TestServer } from '../src/testing/harness.js';
-import { CredentialAudit, percentile, record, size, timeoutFor } from './support.js';
+import { ConsoleClient, metricValue, processAlive, type TestServer } from '../src/testing/harness.js';
+import { percentile, record, size, timeoutFor, withServer } from './support.js';
 
 const DROPPED = size(100, 300);
 /** 100 sessions opened, dropped and resumed took 2-3 s on the 2-core machine; 0.5 s each leaves room for a busy one. */
@@ -20,19 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sshd?.stop();
 });
-
-async function withServer<T>(
-  overrides: Record<string, unknown>,
-  body: (server: TestServer, audit: CredentialAudit) => Promise<T>,
-): Promise<T> {
-  const audit = new CredentialAudit();
-  const server = await startTestServer(sshd, overrides, { wrapCredentials: audit.wrap });
-  try {
-    return await body(server, audit);
-  } finally {
-    await server.close();
-  }
-}
 
 async function open(server: TestServer, query = ''): Promise<ConsoleClient> {
   const client = ConsoleClient.open(server.consoleUrl('vm1', query), { ack: query.includes('flow=ack') });
@@ -85,20 +72,11 @@ function held(): { total: number; buffers: number } {
   return { total: usage.heapUsed + usage.external, buffers: usage.arrayBuffers };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('resume under load', () => {
   it(
     `resumes ${DROPPED} sessions dropped at once: all come back to the same shell, and all still echo`,
     async () => {
-      await withServer({ console: { idleTimeoutMs: 0 } }, async (server, audit) => {
+      await withServer(sshd, { console: { idleTimeoutMs: 0 } }, async (server, audit) => {
         const clients = await Promise.all(Array.from({ length: DROPPED }, () => open(server)));
         const pids = await Promise.all(clients.map((c) => shellPid(c)));
         await Promise.all(clients.map((c, i) => (c.type(`MARK=m${i}z\n`), stillEchoes(c, `before${i}`))));
@@ -155,64 +133,74 @@ describe('resume under load', () => {
 
   it('holds a detached session whose remote keeps producing within resumeBufferBytes + 1 MiB, and the remote waits', async () => {
     const bufferBytes = 1 * MiB;
-    await withServer({ console: { idleTimeoutMs: 0, resumeBufferBytes: bufferBytes } }, async (server) => {
-      const client = await open(server, '?flow=ack');
-      client.type('stty -echo\n');
-      await stillEchoes(client, 'warm');
-      // What earlier tests left for the collector is collected before the baseline, not during the measure.
-      await new Promise((r) => setTimeout(r, 1000));
-      held();
-      await new Promise((r) => setTimeout(r, 300));
-      const baseline = held();
-      const session = [...server.relay.sessions.values()][0]!;
-      const log = session.session.log;
-
-      client.type('yes to-the-buffer\n');
-      await client.waitFor(/to-the-buffer\r\n/);
-      client.drop();
-      await client.closed;
-      await until(async () => (await metricValue(server, 'termrelay_sessions_detached')) === 1, 'the detach');
-      // The log fills with what the client may not have, then the relay stops reading: its end stops moving.
-      await until(() => log.full, 'the output log to fill', 20_000);
-      const filledAt = log.end;
-      const peak = { total: 0, buffers: 0 };
-      for (let i = 0; i < 10; i++) {
+    await withServer(
+      sshd,
+      { console: { idleTimeoutMs: 0, resumeBufferBytes: bufferBytes } },
+      async (server) => {
+        const client = await open(server, '?flow=ack');
+        client.type('stty -echo\n');
+        await stillEchoes(client, 'warm');
+        // What earlier tests left for the collector is collected before the baseline, not during the measure.
+        await new Promise((r) => setTimeout(r, 1000));
+        held();
         await new Promise((r) => setTimeout(r, 300));
-        const now = held();
-        peak.total = Math.max(peak.total, now.total);
-        peak.buffers = Math.max(peak.buffers, now.buffers);
-      }
-      const growth = peak.total - baseline.total;
-      const stalled = log.end - filledAt;
-      record('detached-producer-memory', {
-        resumeBufferMiB: bufferBytes / MiB,
-        logBytes: log.size,
-        growthMiB: +(growth / MiB).toFixed(2),
-        bufferGrowthMiB: +((peak.buffers - baseline.buffers) / MiB).toFixed(2),
-        bytesTakenAfterFullOver3s: stalled,
-        measure: 'heapUsed + external (and arrayBuffers) after gc, in process, peak of 10 samples over 3 s',
-      });
-      expect(growth).toBeLessThan(bufferBytes + MiB);
-      expect(peak.buffers - baseline.buffers).toBeLessThan(bufferBytes + MiB);
-      expect(stalled).toBeLessThan(bufferBytes);
+        const baseline = held();
+        const session = [...server.relay.sessions.values()][0]!;
+        const log = session.session.log;
 
-      // The remote waited rather than died: resuming lets it run again.
-      const back = ConsoleClient.open(server.resumeUrl(client.lastReady, client.outputOffset, '&flow=ack'), {
-        ack: true,
-      });
-      await back.ready();
-      const before = back.receivedBytes;
-      await until(() => back.receivedBytes > before + 4 * bufferBytes, 'the remote to run again');
-      back.type('\x03');
-      await stillEchoes(back, 'after');
-      back.ws.close();
-      await back.closed;
-    });
+        client.type('yes to-the-buffer\n');
+        await client.waitFor(/to-the-buffer\r\n/);
+        client.drop();
+        await client.closed;
+        await until(
+          async () => (await metricValue(server, 'termrelay_sessions_detached')) === 1,
+          'the detach',
+        );
+        // The log fills with what the client may not have, then the relay stops reading: its end stops moving.
+        await until(() => log.full, 'the output log to fill', 20_000);
+        const filledAt = log.end;
+        const peak = { total: 0, buffers: 0 };
+        for (let i = 0; i < 10; i++) {
+          await new Promise((r) => setTimeout(r, 300));
+          const now = held();
+          peak.total = Math.max(peak.total, now.total);
+          peak.buffers = Math.max(peak.buffers, now.buffers);
+        }
+        const growth = peak.total - baseline.total;
+        const stalled = log.end - filledAt;
+        record('detached-producer-memory', {
+          resumeBufferMiB: bufferBytes / MiB,
+          logBytes: log.size,
+          growthMiB: +(growth / MiB).toFixed(2),
+          bufferGrowthMiB: +((peak.buffers - baseline.buffers) / MiB).toFixed(2),
+          bytesTakenAfterFullOver3s: stalled,
+          measure: 'heapUsed + external (and arrayBuffers) after gc, in process, peak of 10 samples over 3 s',
+        });
+        expect(growth).toBeLessThan(bufferBytes + MiB);
+        expect(peak.buffers - baseline.buffers).toBeLessThan(bufferBytes + MiB);
+        expect(stalled).toBeLessThan(bufferBytes);
+
+        // The remote waited rather than died: resuming lets it run again.
+        const back = ConsoleClient.open(
+          server.resumeUrl(client.lastReady, client.outputOffset, '&flow=ack'),
+          {
+            ack: true,
+          },
+        );
+        await back.ready();
+        const before = back.receivedBytes;
+        await until(() => back.receivedBytes > before + 4 * bufferBytes, 'the remote to run again');
+        back.type('\x03');
+        await stillEchoes(back, 'after');
+        back.ws.close();
+        await back.closed;
+      },
+    );
   });
 
   it(`leaves no fd, timer or credential behind when the grace of ${EXPIRED} detached sessions runs out`, async () => {
     const graceMs = 500;
-    await withServer({ console: { resumeGraceMs: graceMs } }, async (server, audit) => {
+    await withServer(sshd, { console: { resumeGraceMs: graceMs } }, async (server, audit) => {
       // Warm up once so lazily created pools and caches are part of the baseline.
       const warm = await open(server);
       warm.ws.close();
@@ -228,7 +216,7 @@ describe('resume under load', () => {
       const started = Date.now();
       await until(() => server.relay.sessions.size === 0, 'every session to expire');
       const expiredMs = Date.now() - started;
-      await until(() => pids.every((pid) => !alive(pid)), 'every shell to exit', 10_000);
+      await until(() => pids.every((pid) => !processAlive(pid)), 'every shell to exit', 10_000);
       await new Promise((r) => setTimeout(r, 300));
       const after = resources();
       const expired = await metricValue(server, 'termrelay_sessions_ended_total', 'cause="detached-timeout"');

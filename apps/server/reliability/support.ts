@@ -1,7 +1,9 @@
-// Shared by the reliability suites: sizes (normal or heavy), credential auditing, figures for the report,
-// and reading a process's memory from outside.
+// Shared by the reliability suites: sizes (normal or heavy), credential auditing, a server per case,
+// figures for the report, and reading a process's memory from outside.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { CredentialProvider } from '@termrelay/relay-core';
+import type { TestSshd } from '@termrelay/test-sshd';
+import { startTestServer, type TestServer } from '../src/testing/harness.js';
 
 export const HEAVY = process.env.TERMRELAY_HEAVY === '1';
 export const size = <T>(normal: T, heavy: T): T => (HEAVY ? heavy : normal);
@@ -38,6 +40,21 @@ export class CredentialAudit {
   async settled(): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 50));
     return this.sessions.every((s) => s.acquired === 1 && s.released === 1);
+  }
+}
+
+/** Runs `body` against a server of its own in front of `sshd`, auditing every credential it uses. */
+export async function withServer<T>(
+  sshd: TestSshd,
+  overrides: Record<string, unknown>,
+  body: (server: TestServer, audit: CredentialAudit) => Promise<T>,
+): Promise<T> {
+  const audit = new CredentialAudit();
+  const server = await startTestServer(sshd, overrides, { wrapCredentials: audit.wrap });
+  try {
+    return await body(server, audit);
+  } finally {
+    await server.close();
   }
 }
 

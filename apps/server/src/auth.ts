@@ -69,14 +69,13 @@ export function createTokenChecker(
   tokens: readonly string[],
 ): (token: string | undefined) => Principal | undefined {
   // Hashing first gives equal lengths, so timingSafeEqual never leaks a token's length.
-  const accepted = tokens.map((token, index) => ({
+  const accepted = tokens.map((token) => ({
     hash: digest(token),
     // Which token, named by a short hash of it: stable across restarts, useless to an attacker.
     principal: {
       id: `token-${digest(`termrelay:${token}`).toString('hex').slice(0, 12)}`,
       authenticated: true,
     },
-    index,
   }));
   return (token) => {
     if (token === undefined || token.length === 0 || token.length > MAX_CREDENTIAL_LENGTH) return undefined;

@@ -9,6 +9,7 @@ import {
   refusalOf,
   startTestServer,
   type TestServer,
+  processAlive,
 } from './testing/harness.js';
 
 let sshd: TestSshd;
@@ -24,15 +25,6 @@ afterAll(async () => {
 });
 
 const open = () => ConsoleClient.open(server.consoleUrl('vm1', '?flow=ack'), { ack: true });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('resume', () => {
   it('loses nothing of a flood larger than the buffer across a dropped connection: same shell, every line once', async () => {
@@ -162,7 +154,7 @@ describe('resume', () => {
       const client = ConsoleClient.open(short.consoleUrl());
       await client.ready();
       const pid = await client.shellPid();
-      expect(alive(pid)).toBe(true);
+      expect(processAlive(pid)).toBe(true);
       client.drop();
       await client.closed;
       await new Promise((r) => setTimeout(r, 1200));
@@ -172,8 +164,8 @@ describe('resume', () => {
       expect([late.status, late.body.error.code]).toEqual([404, 'session_not_found']);
       expect(await metricValue(short, 'termrelay_sessions_ended_total', 'cause="detached-timeout"')).toBe(1);
       const started = Date.now();
-      while (alive(pid) && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 50));
-      expect(alive(pid)).toBe(false);
+      while (processAlive(pid) && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 50));
+      expect(processAlive(pid)).toBe(false);
     } finally {
       await short.close();
     }

@@ -182,6 +182,16 @@ export class ConsoleClient extends OutputWatcher {
   }
 }
 
+/** Whether process `pid` still exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Sends an upgrade request and returns the refusal's status, content type and JSON body. */
 export async function refusalOf(
   url: string,
